@@ -1,0 +1,173 @@
+//! Newtype identifiers.
+//!
+//! Every entity of a case is named by an id of its own type, so that an
+//! official's id can never be passed where a unit's is expected. Ids are
+//! non-empty strings of at most [`MAX_ID_LEN`] bytes without control
+//! characters or surrounding white space; parsing (`FromStr`, serde) fails
+//! with [`IdError`] otherwise.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The longest id accepted, in bytes.
+pub const MAX_ID_LEN: usize = 128;
+
+/// Why a string is not a valid id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    /// The id is empty.
+    #[error("an id may not be empty")]
+    Empty,
+    /// The id is longer than [`MAX_ID_LEN`] bytes.
+    #[error("an id may be at most {MAX_ID_LEN} bytes long, this one has {0}")]
+    TooLong(usize),
+    /// The id holds a control character or starts or ends with white space.
+    #[error("an id may not contain control characters or start or end with white space")]
+    BadCharacter,
+}
+
+pub(crate) fn check_id(s: &str) -> Result<(), IdError> {
+    if s.is_empty() {
+        return Err(IdError::Empty);
+    }
+    if s.len() > MAX_ID_LEN {
+        return Err(IdError::TooLong(s.len()));
+    }
+    if s.chars().any(char::is_control) || s.trim() != s {
+        return Err(IdError::BadCharacter);
+    }
+    Ok(())
+}
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        ///
+        /// Cheap to clone (shared string). Parsing fails with [`IdError`]
+        /// on an empty, over-long or badly formed id.
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(Arc<str>);
+
+        impl $name {
+            /// Makes an id, checking its form.
+            ///
+            /// # Errors
+            /// [`IdError`] when the string is not a valid id.
+            pub fn new(s: &str) -> Result<Self, IdError> {
+                check_id(s)?;
+                Ok(Self(Arc::from(s)))
+            }
+            /// The id as a string slice.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), &*self.0)
+            }
+        }
+        impl FromStr for $name {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, IdError> {
+                Self::new(s)
+            }
+        }
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+                Self::new(&s).map_err(serde::de::Error::custom)
+            }
+        }
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_ID_LEN,
+                    "description": concat!("Identifier: ", stringify!($name))
+                })
+            }
+        }
+    };
+}
+
+id_type!(
+    /// Identifies a unit (cơ quan, đơn vị, địa phương, cấp ủy).
+    UnitId
+);
+id_type!(
+    /// Identifies an official (cán bộ, công chức, viên chức).
+    OfficialId
+);
+id_type!(
+    /// Identifies a delegation of authority (ủy quyền).
+    DelegationId
+);
+id_type!(
+    /// Identifies a task (nhiệm vụ, hồ sơ).
+    TaskId
+);
+id_type!(
+    /// Identifies a step (khâu) within a task.
+    StepId
+);
+id_type!(
+    /// Identifies an event of a task's life.
+    EventId
+);
+id_type!(
+    /// Identifies a rule of a policy, stable across versions.
+    RuleId
+);
+id_type!(
+    /// A field of work (lĩnh vực): `land`, `construction`, or a user-defined one.
+    Field
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_empty_long_and_padded_ids() {
+        assert_eq!(UnitId::new(""), Err(IdError::Empty));
+        assert_eq!(UnitId::new(&"x".repeat(129)), Err(IdError::TooLong(129)));
+        assert_eq!(UnitId::new(" a"), Err(IdError::BadCharacter));
+        assert_eq!(UnitId::new("a\nb"), Err(IdError::BadCharacter));
+        assert!(UnitId::new("so-tnmt").is_ok());
+    }
+
+    #[test]
+    fn serde_round_trip_and_error() {
+        let id: OfficialId = serde_json::from_str("\"cb-01\"").unwrap();
+        assert_eq!(serde_json::to_string(&id).unwrap(), "\"cb-01\"");
+        assert!(serde_json::from_str::<OfficialId>("\"\"").is_err());
+    }
+}

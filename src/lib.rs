@@ -1,0 +1,20 @@
+//! # accountable
+//!
+//! Vietnamese rules on the responsibility of public officials, as software:
+//! for a task and its events, as of a date, who is accountable at each step
+//! (khâu) and on which clause, which behaviours count as avoidance of
+//! responsibility (né tránh, đùn đẩy, làm việc cầm chừng, sợ trách nhiệm),
+//! with the evidence, the exceptions and protections that apply, and what
+//! follows from them.
+//!
+//! Phases are types: a [`model::Case`] is validated into a
+//! [`model::ValidCase`]; a policy file is parsed and checked into a
+//! [`policy::Policy`]; only those two meet in [`engine::evaluate`].
+#![forbid(unsafe_code)]
+
+pub mod id;
+pub mod model;
+mod suggest;
+pub mod time;
+
+pub use id::{DelegationId, EventId, Field, IdError, OfficialId, RuleId, StepId, TaskId, UnitId};

@@ -1,0 +1,876 @@
+//! Validation of organisations and cases: every problem found, each with a
+//! stable code and a JSON path.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::{
+    Delegation, Event, EventKind, Official, Organisation, Position, Role, TaskRecord, Unit,
+};
+use crate::id::{DelegationId, Field, OfficialId, StepId, UnitId};
+use crate::model::task::{Step, Task};
+use crate::suggest::nearest;
+use crate::time::vn_date;
+
+/// The most events one task may carry; beyond it validation fails with
+/// [`ProblemCode::TooManyEvents`] rather than exhausting memory downstream.
+pub const MAX_EVENTS_PER_TASK: usize = 100_000;
+
+/// Stable codes of validation problems; tests match codes, not wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ProblemCode {
+    /// A reference names an id that does not exist.
+    UnknownId,
+    /// Two entities share an id.
+    DuplicateId,
+    /// A unit is its own ancestor.
+    Cycle,
+    /// A window ends before (or when) it starts.
+    WindowReversed,
+    /// Two heads of one unit at one instant.
+    TwoHeads,
+    /// An event is earlier than the one before it.
+    EventOutOfOrder,
+    /// An event's actor held no position on its date.
+    ActorWithoutPosition,
+    /// A step is assigned to someone outside the unit with no delegation.
+    AssigneeOutsideUnit,
+    /// A task has no steps.
+    NoSteps,
+    /// A deputy position with no assigned field, or a field list on a role that takes none.
+    BadFields,
+    /// An event names a step the task does not have.
+    UnknownStep,
+    /// More events than [`MAX_EVENTS_PER_TASK`].
+    TooManyEvents,
+    /// An event happened before the task was received.
+    EventBeforeReceipt,
+}
+
+impl ProblemCode {
+    /// The stable code as a string (`unknown_id`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemCode::UnknownId => "unknown_id",
+            ProblemCode::DuplicateId => "duplicate_id",
+            ProblemCode::Cycle => "cycle",
+            ProblemCode::WindowReversed => "window_reversed",
+            ProblemCode::TwoHeads => "two_heads",
+            ProblemCode::EventOutOfOrder => "event_out_of_order",
+            ProblemCode::ActorWithoutPosition => "actor_without_position",
+            ProblemCode::AssigneeOutsideUnit => "assignee_outside_unit",
+            ProblemCode::NoSteps => "no_steps",
+            ProblemCode::BadFields => "bad_fields",
+            ProblemCode::UnknownStep => "unknown_step",
+            ProblemCode::TooManyEvents => "too_many_events",
+            ProblemCode::EventBeforeReceipt => "event_before_receipt",
+        }
+    }
+}
+
+/// One validation problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Stable code.
+    pub code: ProblemCode,
+    /// JSON path of the offending value, e.g. `task.steps[1].assignee`.
+    pub path: String,
+    /// What is wrong, in English.
+    pub message: String,
+    /// The offending value, if it is short.
+    pub value: Option<String>,
+    /// A suggestion ("did you mean …").
+    pub help: Option<String>,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} at `{}`: {}",
+            self.code.as_str(),
+            self.path,
+            self.message
+        )?;
+        if let Some(h) = &self.help {
+            write!(f, "\n  help: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Validation failed; every problem found is listed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ValidationError {
+    /// The problems, in the order found.
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} validation problem(s)", self.problems.len())?;
+        for p in &self.problems {
+            write!(f, "\n- {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ValidationError {
+    /// Puts `prefix.` before every path.
+    pub(crate) fn prefixed(mut self, prefix: &str) -> Self {
+        for p in &mut self.problems {
+            p.path = format!("{prefix}.{}", p.path);
+        }
+        self
+    }
+    /// Whether a problem with this code was found.
+    pub fn has(&self, code: ProblemCode) -> bool {
+        self.problems.iter().any(|p| p.code == code)
+    }
+}
+
+#[derive(Default)]
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn push(&mut self, code: ProblemCode, path: String, message: String, value: Option<String>) {
+        self.0.push(Problem {
+            code,
+            path,
+            message,
+            value,
+            help: None,
+        });
+    }
+    fn unknown<'a, I: IntoIterator<Item = &'a str>>(
+        &mut self,
+        what: &str,
+        id: &str,
+        path: String,
+        known: I,
+    ) {
+        let help = nearest(id, known).map(|n| format!("did you mean `{n}`?"));
+        self.0.push(Problem {
+            code: ProblemCode::UnknownId,
+            path,
+            message: format!("unknown {what} `{id}`"),
+            value: Some(id.to_string()),
+            help,
+        });
+    }
+    fn finish<T>(self, value: T) -> Result<T, ValidationError> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(ValidationError { problems: self.0 })
+        }
+    }
+}
+
+/// A validated organisation with its indexes. Only this form is evaluated.
+#[derive(Debug, Clone)]
+pub struct ValidOrganisation {
+    org: Organisation,
+    units: HashMap<UnitId, usize>,
+    officials: HashMap<OfficialId, usize>,
+    delegations: HashMap<DelegationId, usize>,
+    positions_by_unit: HashMap<UnitId, Vec<usize>>,
+    positions_by_official: HashMap<OfficialId, Vec<usize>>,
+    /// For each unit index, its ancestors' indices, nearest first.
+    ancestors: Vec<Vec<usize>>,
+}
+
+fn index_ids<'a, K, I>(
+    items: I,
+    what: &str,
+    section: &str,
+    problems: &mut Problems,
+) -> HashMap<K, usize>
+where
+    K: std::hash::Hash + Eq + Clone + AsRef<str> + 'a,
+    I: Iterator<Item = &'a K>,
+{
+    let mut map = HashMap::new();
+    for (i, id) in items.enumerate() {
+        if map.insert(id.clone(), i).is_some() {
+            problems.push(
+                ProblemCode::DuplicateId,
+                format!("{section}[{i}].id"),
+                format!("duplicate {what} id `{}`", id.as_ref()),
+                Some(id.as_ref().to_string()),
+            );
+        }
+    }
+    map
+}
+
+impl ValidOrganisation {
+    /// Validates an organisation.
+    ///
+    /// # Errors
+    /// [`ValidationError`] with every problem: unknown or duplicate ids,
+    /// cycles in the unit tree, reversed windows, two heads at once.
+    pub fn new(org: Organisation) -> Result<Self, ValidationError> {
+        let mut p = Problems::default();
+        let units = index_ids(org.units.iter().map(|u| &u.id), "unit", "units", &mut p);
+        let officials = index_ids(
+            org.officials.iter().map(|o| &o.id),
+            "official",
+            "officials",
+            &mut p,
+        );
+        let delegations = index_ids(
+            org.delegations.iter().map(|d| &d.id),
+            "delegation",
+            "delegations",
+            &mut p,
+        );
+        let unit_names = || org.units.iter().map(|u| u.id.as_str());
+        let official_names = || org.officials.iter().map(|o| o.id.as_str());
+
+        for (i, u) in org.units.iter().enumerate() {
+            if let Some(parent) = &u.parent {
+                if !units.contains_key(parent) {
+                    p.unknown(
+                        "unit",
+                        parent.as_str(),
+                        format!("units[{i}].parent"),
+                        unit_names(),
+                    );
+                }
+            }
+        }
+        // Ancestors, with cycle detection.
+        let mut ancestors = vec![Vec::new(); org.units.len()];
+        for (i, u) in org.units.iter().enumerate() {
+            let mut chain = Vec::new();
+            let mut cur = u.parent.as_ref().and_then(|pid| units.get(pid)).copied();
+            let mut seen = HashSet::new();
+            while let Some(c) = cur {
+                if c == i || !seen.insert(c) {
+                    p.push(
+                        ProblemCode::Cycle,
+                        format!("units[{i}].parent"),
+                        format!("unit `{}` is its own ancestor", u.id),
+                        u.parent.as_ref().map(|x| x.to_string()),
+                    );
+                    chain.clear();
+                    break;
+                }
+                chain.push(c);
+                cur = org
+                    .units
+                    .get(c)
+                    .and_then(|x| x.parent.as_ref())
+                    .and_then(|pid| units.get(pid))
+                    .copied();
+            }
+            if let Some(slot) = ancestors.get_mut(i) {
+                *slot = chain;
+            }
+        }
+
+        let mut positions_by_unit: HashMap<UnitId, Vec<usize>> = HashMap::new();
+        let mut positions_by_official: HashMap<OfficialId, Vec<usize>> = HashMap::new();
+        for (i, pos) in org.positions.iter().enumerate() {
+            if !officials.contains_key(&pos.official) {
+                p.unknown(
+                    "official",
+                    pos.official.as_str(),
+                    format!("positions[{i}].official"),
+                    official_names(),
+                );
+            }
+            if !units.contains_key(&pos.unit) {
+                p.unknown(
+                    "unit",
+                    pos.unit.as_str(),
+                    format!("positions[{i}].unit"),
+                    unit_names(),
+                );
+            }
+            if pos.until.is_some_and(|u| u <= pos.from) {
+                p.push(
+                    ProblemCode::WindowReversed,
+                    format!("positions[{i}].until"),
+                    format!(
+                        "the position ends ({}) before or when it starts ({})",
+                        fmt_opt(pos.until),
+                        pos.from
+                    ),
+                    pos.until.map(|d| d.to_string()),
+                );
+            }
+            if pos.role == Role::Deputy && pos.fields.is_empty() {
+                p.push(
+                    ProblemCode::BadFields,
+                    format!("positions[{i}].fields"),
+                    format!("deputy `{}` has no assigned field", pos.official),
+                    None,
+                );
+            }
+            positions_by_unit
+                .entry(pos.unit.clone())
+                .or_default()
+                .push(i);
+            positions_by_official
+                .entry(pos.official.clone())
+                .or_default()
+                .push(i);
+        }
+        // Two heads of one unit at one instant.
+        for idxs in positions_by_unit.values() {
+            let heads: Vec<(usize, &Position)> = idxs
+                .iter()
+                .filter_map(|&i| org.positions.get(i).map(|pos| (i, pos)))
+                .filter(|(_, pos)| pos.role == Role::Head)
+                .collect();
+            for (a, (_, pa)) in heads.iter().enumerate() {
+                for (ib, pb) in heads.iter().skip(a + 1) {
+                    if windows_overlap(pa.from, pa.until, pb.from, pb.until) {
+                        p.push(
+                            ProblemCode::TwoHeads,
+                            format!("positions[{ib}]"),
+                            format!(
+                                "unit `{}` would have two heads at once: `{}` and `{}`",
+                                pa.unit, pa.official, pb.official
+                            ),
+                            Some(pb.official.to_string()),
+                        );
+                    }
+                }
+            }
+        }
+        for (i, d) in org.delegations.iter().enumerate() {
+            check_delegation(i, d, &officials, &delegations, &org, &mut p);
+        }
+        let v = ValidOrganisation {
+            units,
+            officials,
+            delegations,
+            positions_by_unit,
+            positions_by_official,
+            ancestors,
+            org,
+        };
+        p.finish(v)
+    }
+
+    /// The organisation as given.
+    pub fn organisation(&self) -> &Organisation {
+        &self.org
+    }
+    /// A unit by id.
+    pub fn unit(&self, id: &UnitId) -> Option<&Unit> {
+        self.units.get(id).and_then(|&i| self.org.units.get(i))
+    }
+    /// An official by id.
+    pub fn official(&self, id: &OfficialId) -> Option<&Official> {
+        self.officials
+            .get(id)
+            .and_then(|&i| self.org.officials.get(i))
+    }
+    /// A delegation by id.
+    pub fn delegation(&self, id: &DelegationId) -> Option<&Delegation> {
+        self.delegations
+            .get(id)
+            .and_then(|&i| self.org.delegations.get(i))
+    }
+    /// Positions held in `unit` on `date`.
+    pub fn positions_in(&self, unit: &UnitId, date: NaiveDate) -> impl Iterator<Item = &Position> {
+        self.positions_by_unit
+            .get(unit)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.org.positions.get(i))
+            .filter(move |p| p.held_on(date))
+    }
+    /// Positions held by `official` on `date`.
+    pub fn positions_of(
+        &self,
+        official: &OfficialId,
+        date: NaiveDate,
+    ) -> impl Iterator<Item = &Position> {
+        self.positions_by_official
+            .get(official)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.org.positions.get(i))
+            .filter(move |p| p.held_on(date))
+    }
+    /// The official holding `role` in `unit` on `date` (the first, if several).
+    pub fn holder(&self, unit: &UnitId, role: Role, date: NaiveDate) -> Option<&OfficialId> {
+        self.positions_in(unit, date)
+            .find(|p| p.role == role)
+            .map(|p| &p.official)
+    }
+    /// The head of `unit` on `date`; an acting head stands in when no head holds the post.
+    pub fn head_of(&self, unit: &UnitId, date: NaiveDate) -> Option<&OfficialId> {
+        self.holder(unit, Role::Head, date)
+    }
+    /// The deputy of `unit` in charge of `field` on `date`.
+    pub fn deputy_for(&self, unit: &UnitId, field: &Field, date: NaiveDate) -> Option<&OfficialId> {
+        self.positions_in(unit, date)
+            .find(|p| p.role == Role::Deputy && p.fields.contains(field))
+            .map(|p| &p.official)
+    }
+    /// Whether `unit` is `ancestor` or lies below it.
+    pub fn within(&self, unit: &UnitId, ancestor: &UnitId) -> bool {
+        if unit == ancestor {
+            return true;
+        }
+        let (Some(&u), Some(&a)) = (self.units.get(unit), self.units.get(ancestor)) else {
+            return false;
+        };
+        self.ancestors
+            .get(u)
+            .is_some_and(|chain| chain.contains(&a))
+    }
+    /// The parent of `unit`.
+    pub fn parent(&self, unit: &UnitId) -> Option<&UnitId> {
+        self.unit(unit).and_then(|u| u.parent.as_ref())
+    }
+    /// Whether `unit` is competent for `field`.
+    pub fn competent(&self, unit: &UnitId, field: &Field) -> bool {
+        self.unit(unit)
+            .is_some_and(|u| u.competence.contains(field))
+    }
+    /// Whether `official` holds any position on `date`.
+    pub fn holds_any(&self, official: &OfficialId, date: NaiveDate) -> bool {
+        self.positions_of(official, date).next().is_some()
+    }
+    /// Whether `official` holds a position on `date` in `unit` or below it.
+    pub fn serves_within(&self, official: &OfficialId, unit: &UnitId, date: NaiveDate) -> bool {
+        self.positions_of(official, date)
+            .any(|p| self.within(&p.unit, unit))
+    }
+    /// Delegations to `official` in force on `date` covering `field`.
+    pub fn delegations_to<'a>(
+        &'a self,
+        official: &'a OfficialId,
+        field: &'a Field,
+        date: NaiveDate,
+    ) -> impl Iterator<Item = &'a Delegation> + 'a {
+        self.org
+            .delegations
+            .iter()
+            .filter(move |d| &d.to == official && d.in_force_on(date) && d.covers(field))
+    }
+}
+
+fn fmt_opt(d: Option<NaiveDate>) -> String {
+    d.map_or_else(|| "-".into(), |d| d.to_string())
+}
+
+fn windows_overlap(
+    a0: NaiveDate,
+    a1: Option<NaiveDate>,
+    b0: NaiveDate,
+    b1: Option<NaiveDate>,
+) -> bool {
+    a1.is_none_or(|a1| b0 < a1) && b1.is_none_or(|b1| a0 < b1)
+}
+
+fn check_delegation(
+    i: usize,
+    d: &Delegation,
+    officials: &HashMap<OfficialId, usize>,
+    delegations: &HashMap<DelegationId, usize>,
+    org: &Organisation,
+    p: &mut Problems,
+) {
+    let names = || org.officials.iter().map(|o| o.id.as_str());
+    if !officials.contains_key(&d.from) {
+        p.unknown(
+            "official",
+            d.from.as_str(),
+            format!("delegations[{i}].from"),
+            names(),
+        );
+    }
+    if !officials.contains_key(&d.to) {
+        p.unknown(
+            "official",
+            d.to.as_str(),
+            format!("delegations[{i}].to"),
+            names(),
+        );
+    }
+    if d.valid_until <= d.valid_from {
+        p.push(
+            ProblemCode::WindowReversed,
+            format!("delegations[{i}].valid_until"),
+            format!(
+                "the delegation ends ({}) before or when it starts ({})",
+                d.valid_until, d.valid_from
+            ),
+            Some(d.valid_until.to_string()),
+        );
+    }
+    if let Some(parent) = &d.parent {
+        if !delegations.contains_key(parent) {
+            p.unknown(
+                "delegation",
+                parent.as_str(),
+                format!("delegations[{i}].parent"),
+                org.delegations.iter().map(|x| x.id.as_str()),
+            );
+        }
+    }
+}
+
+/// A validated case: a validated organisation (shared), a task and its events.
+#[derive(Debug, Clone)]
+pub struct ValidCase {
+    org: Arc<ValidOrganisation>,
+    record: TaskRecord,
+    steps: HashMap<StepId, usize>,
+}
+
+impl ValidCase {
+    /// Validates a task and its events against an already validated organisation.
+    ///
+    /// # Errors
+    /// [`ValidationError`] with every problem found; paths start with `task.` or `events[i]`.
+    pub fn new(org: Arc<ValidOrganisation>, record: TaskRecord) -> Result<Self, ValidationError> {
+        let mut p = Problems::default();
+        let TaskRecord { task, events } = &record;
+        let steps = index_ids(
+            task.steps.iter().map(|s| &s.id),
+            "step",
+            "task.steps",
+            &mut p,
+        );
+        check_task(&org, task, &mut p);
+        if events.len() > MAX_EVENTS_PER_TASK {
+            p.push(
+                ProblemCode::TooManyEvents,
+                "events".into(),
+                format!(
+                    "{} events exceed the limit of {MAX_EVENTS_PER_TASK} per task",
+                    events.len()
+                ),
+                None,
+            );
+            return Err(ValidationError { problems: p.0 });
+        }
+        let _ = index_ids(events.iter().map(|e| &e.id), "event", "events", &mut p);
+        check_events(&org, task, events, &steps, &mut p);
+        check_assignees(&org, task, events, &mut p);
+        let case = ValidCase { org, record, steps };
+        p.finish(case)
+    }
+
+    /// The organisation.
+    pub fn org(&self) -> &ValidOrganisation {
+        &self.org
+    }
+    /// The shared organisation handle.
+    pub fn org_arc(&self) -> &Arc<ValidOrganisation> {
+        &self.org
+    }
+    /// The task.
+    pub fn task(&self) -> &Task {
+        &self.record.task
+    }
+    /// The events, in time order.
+    pub fn events(&self) -> &[Event] {
+        &self.record.events
+    }
+    /// A step by id.
+    pub fn step(&self, id: &StepId) -> Option<&Step> {
+        self.steps
+            .get(id)
+            .and_then(|&i| self.record.task.steps.get(i))
+    }
+    /// The position of a step in the task.
+    pub fn step_index(&self, id: &StepId) -> Option<usize> {
+        self.steps.get(id).copied()
+    }
+    /// Gives back the task and events.
+    pub fn into_record(self) -> TaskRecord {
+        self.record
+    }
+}
+
+fn check_task(org: &ValidOrganisation, task: &Task, p: &mut Problems) {
+    let units = || org.org.units.iter().map(|u| u.id.as_str());
+    let officials = || org.org.officials.iter().map(|o| o.id.as_str());
+    if org.unit(&task.unit).is_none() {
+        p.unknown("unit", task.unit.as_str(), "task.unit".into(), units());
+    }
+    if org.unit(&task.competent_unit).is_none() {
+        p.unknown(
+            "unit",
+            task.competent_unit.as_str(),
+            "task.competent_unit".into(),
+            units(),
+        );
+    }
+    for (i, s) in task.stakeholders.iter().enumerate() {
+        if org.unit(s).is_none() {
+            p.unknown(
+                "unit",
+                s.as_str(),
+                format!("task.stakeholders[{i}]"),
+                units(),
+            );
+        }
+    }
+    for (i, s) in task.legal.mandatory_consultees.iter().enumerate() {
+        if org.unit(s).is_none() {
+            p.unknown(
+                "unit",
+                s.as_str(),
+                format!("task.legal.mandatory_consultees[{i}]"),
+                units(),
+            );
+        }
+    }
+    if let Some(a) = &task.assigned_by {
+        if org.official(a).is_none() {
+            p.unknown(
+                "official",
+                a.as_str(),
+                "task.assigned_by".into(),
+                officials(),
+            );
+        }
+    }
+    if task.steps.is_empty() {
+        p.push(
+            ProblemCode::NoSteps,
+            "task.steps".into(),
+            "a task needs at least one step".into(),
+            None,
+        );
+    }
+    for (i, s) in task.steps.iter().enumerate() {
+        for (name, who) in [("assignee", &s.assignee), ("deputy", &s.deputy)] {
+            if let Some(o) = who {
+                if org.official(o).is_none() {
+                    p.unknown(
+                        "official",
+                        o.as_str(),
+                        format!("task.steps[{i}].{name}"),
+                        officials(),
+                    );
+                }
+            }
+        }
+        if let Some(c) = &s.collective {
+            if org.unit(c).is_none() {
+                p.unknown(
+                    "unit",
+                    c.as_str(),
+                    format!("task.steps[{i}].collective"),
+                    units(),
+                );
+            }
+        }
+    }
+}
+
+fn check_events(
+    org: &ValidOrganisation,
+    task: &Task,
+    events: &[Event],
+    steps: &HashMap<StepId, usize>,
+    p: &mut Problems,
+) {
+    let units = || org.org.units.iter().map(|u| u.id.as_str());
+    let officials = || org.org.officials.iter().map(|o| o.id.as_str());
+    let mut prev: Option<&Event> = None;
+    for (i, e) in events.iter().enumerate() {
+        if let Some(pe) = prev {
+            if e.at < pe.at {
+                p.push(
+                    ProblemCode::EventOutOfOrder,
+                    format!("events[{i}].at"),
+                    format!(
+                        "event `{}` ({}) is earlier than the event before it, `{}` ({})",
+                        e.id, e.at, pe.id, pe.at
+                    ),
+                    Some(e.at.to_rfc3339()),
+                );
+            }
+        }
+        if e.at < task.received {
+            p.push(
+                ProblemCode::EventBeforeReceipt,
+                format!("events[{i}].at"),
+                format!(
+                    "event `{}` ({}) is before the task was received ({})",
+                    e.id, e.at, task.received
+                ),
+                Some(e.at.to_rfc3339()),
+            );
+        }
+        prev = Some(e);
+        let date = vn_date(&e.at);
+        if org.official(&e.actor).is_none() {
+            p.unknown(
+                "official",
+                e.actor.as_str(),
+                format!("events[{i}].actor"),
+                officials(),
+            );
+        } else if !org.holds_any(&e.actor, date) {
+            p.push(
+                ProblemCode::ActorWithoutPosition,
+                format!("events[{i}].actor"),
+                format!(
+                    "`{}` held no position on {date}, the date of event `{}`",
+                    e.actor, e.id
+                ),
+                Some(e.actor.to_string()),
+            );
+        }
+        if let Some(s) = &e.step {
+            if !steps.contains_key(s) {
+                p.0.push(Problem {
+                    code: ProblemCode::UnknownStep,
+                    path: format!("events[{i}].step"),
+                    message: format!("the task has no step `{s}`"),
+                    value: Some(s.to_string()),
+                    help: nearest(s.as_str(), task.steps.iter().map(|x| x.id.as_str()))
+                        .map(|n| format!("did you mean `{n}`?")),
+                });
+            }
+        }
+        let mut off = |o: &OfficialId, field: &str| {
+            if org.official(o).is_none() {
+                p.unknown(
+                    "official",
+                    o.as_str(),
+                    format!("events[{i}].{field}"),
+                    officials(),
+                );
+            }
+        };
+        match &e.kind {
+            EventKind::Assigned { to } => off(to, "to"),
+            EventKind::Reminder { to: Some(to) } => off(to, "to"),
+            EventKind::InstructionRequested { to, .. } | EventKind::OrderGiven { to } => {
+                off(to, "to")
+            }
+            EventKind::WrittenObjection { superior, .. } => off(superior, "superior"),
+            EventKind::InnovationApproved { approved_by } => off(approved_by, "approved_by"),
+            EventKind::Vote {
+                in_favour, dissent, ..
+            } => {
+                for o in in_favour {
+                    off(o, "in_favour");
+                }
+                for o in dissent {
+                    off(o, "dissent");
+                }
+            }
+            EventKind::MeetingHeld {
+                items,
+                absent_with_leave,
+                recused,
+            } => {
+                for it in items {
+                    for o in it.spoke.iter().chain(&it.silent) {
+                        off(o, "items");
+                    }
+                }
+                for o in absent_with_leave.iter().chain(recused) {
+                    off(o, "absent_with_leave");
+                }
+            }
+            _ => {}
+        }
+        let mut unit = |u: &UnitId, field: String| {
+            if org.unit(u).is_none() {
+                p.unknown("unit", u.as_str(), field, units());
+            }
+        };
+        match &e.kind {
+            EventKind::TransferredUp { to_unit } | EventKind::TransferredSideways { to_unit } => {
+                unit(to_unit, format!("events[{i}].to_unit"))
+            }
+            EventKind::Returned {
+                to_unit: Some(u), ..
+            } => unit(u, format!("events[{i}].to_unit")),
+            EventKind::ConsultationRequested { addressees, .. } => {
+                for (j, a) in addressees.iter().enumerate() {
+                    unit(a, format!("events[{i}].addressees[{j}]"));
+                }
+            }
+            EventKind::ConsultationReplied { unit: u, .. } => unit(u, format!("events[{i}].unit")),
+            EventKind::Vote { collective, .. } => {
+                unit(collective, format!("events[{i}].collective"))
+            }
+            EventKind::Signed {
+                delegation: Some(d),
+                ..
+            } if org.delegation(d).is_none() => {
+                p.unknown(
+                    "delegation",
+                    d.as_str(),
+                    format!("events[{i}].delegation"),
+                    org.org.delegations.iter().map(|x| x.id.as_str()),
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Units the task lived in: its owner and every unit it was moved to.
+fn task_units<'a>(task: &'a Task, events: &'a [Event]) -> Vec<&'a UnitId> {
+    let mut v = vec![&task.unit, &task.competent_unit];
+    for e in events {
+        if let EventKind::TransferredUp { to_unit } | EventKind::TransferredSideways { to_unit } =
+            &e.kind
+        {
+            v.push(to_unit);
+        }
+    }
+    v
+}
+
+fn check_assignees(org: &ValidOrganisation, task: &Task, events: &[Event], p: &mut Problems) {
+    let units = task_units(task, events);
+    for (i, s) in task.steps.iter().enumerate() {
+        let Some(a) = &s.assignee else { continue };
+        if org.official(a).is_none() {
+            continue;
+        }
+        let date = events
+            .iter()
+            .find(|e| e.step.as_ref() == Some(&s.id))
+            .map_or_else(|| vn_date(&task.received), |e| vn_date(&e.at));
+        let inside = units.iter().any(|u| {
+            org.serves_within(a, u, date)
+                || org.unit(u).is_some_and(|_| {
+                    // superiors in the chain of command are inside too
+                    org.positions_of(a, date)
+                        .any(|pos| org.within(u, &pos.unit))
+                })
+        }) || s
+            .collective
+            .as_ref()
+            .is_some_and(|c| org.serves_within(a, c, date));
+        if !inside && org.delegations_to(a, &task.field, date).next().is_none() {
+            p.push(
+                ProblemCode::AssigneeOutsideUnit,
+                format!("task.steps[{i}].assignee"),
+                format!(
+                    "`{a}` held no position in `{}` (or above or below it) on {date} and no delegation covers field `{}`",
+                    task.unit, task.field
+                ),
+                Some(a.to_string()),
+            );
+        }
+    }
+}
