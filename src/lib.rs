@@ -18,3 +18,6 @@ mod suggest;
 pub mod time;
 
 pub use id::{DelegationId, EventId, Field, IdError, OfficialId, RuleId, StepId, TaskId, UnitId};
+pub mod calendar;
+pub mod engine;
+pub mod policy;

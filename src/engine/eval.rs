@@ -1,0 +1,734 @@
+//! The interpreter of compiled conditions. Evaluation is bounded by the size
+//! of the case: no loops but quantifiers over finite lists, no recursion in
+//! the language, and the tree depth is limited at load.
+
+use std::rc::Rc;
+
+use chrono::NaiveDate;
+
+use super::facts::Facts;
+use crate::id::{Field, OfficialId, UnitId};
+use crate::model::{Delegation, Event, EventKind, Role, Step};
+use crate::policy::expr::check::{Cmp, Expr, F, Func, Lit, Node, slot};
+use crate::policy::expr::syntax::Quant;
+use crate::policy::{Behaviour, Severity};
+
+/// A finding as seen by consequence conditions.
+#[derive(Debug, Clone)]
+pub(crate) struct FindingView<'a> {
+    pub rule: &'a str,
+    pub behaviour: Behaviour,
+    pub severity: Severity,
+    pub official: OfficialId,
+    pub step: Option<u32>,
+    pub evidence: Vec<u32>,
+}
+
+/// A runtime value.
+#[derive(Debug, Clone)]
+pub(crate) enum V<'a> {
+    None,
+    Bool(bool),
+    Int(i64),
+    Date(NaiveDate),
+    Str(&'a str),
+    Off(&'a OfficialId),
+    OwnedOff(OfficialId),
+    Unit(&'a UnitId),
+    Field(&'a Field),
+    Step(u32),
+    Event(u32),
+    Del(&'a Delegation),
+    Finding(u32),
+    Task,
+    List(Rc<Vec<V<'a>>>),
+}
+
+impl<'a> V<'a> {
+    pub(crate) fn as_official(&self) -> Option<&OfficialId> {
+        match self {
+            V::Off(o) => Some(o),
+            V::OwnedOff(o) => Some(o),
+            _ => None,
+        }
+    }
+    fn truthy(&self) -> bool {
+        matches!(self, V::Bool(true))
+    }
+    fn key(&self) -> Option<&str> {
+        Some(match self {
+            V::Str(s) => s,
+            V::Off(o) => o.as_str(),
+            V::OwnedOff(o) => o.as_str(),
+            V::Unit(u) => u.as_str(),
+            V::Field(f) => f.as_str(),
+            V::Del(d) => d.id.as_str(),
+            _ => return None,
+        })
+    }
+}
+
+fn eq(a: &V<'_>, b: &V<'_>) -> bool {
+    match (a, b) {
+        (V::None, V::None) => true,
+        (V::None, _) | (_, V::None) => false,
+        (V::Bool(x), V::Bool(y)) => x == y,
+        (V::Int(x), V::Int(y)) => x == y,
+        (V::Date(x), V::Date(y)) => x == y,
+        (V::Step(x), V::Step(y)) | (V::Event(x), V::Event(y)) | (V::Finding(x), V::Finding(y)) => {
+            x == y
+        }
+        (V::Task, V::Task) => true,
+        (V::List(x), V::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| eq(a, b))
+        }
+        _ => match (a.key(), b.key()) {
+            (Some(x), Some(y)) => x == y,
+            _ => false,
+        },
+    }
+}
+
+/// An error raised while evaluating (e.g. a date outside the calendar).
+#[derive(Debug, Clone)]
+pub(crate) struct RuntimeError(pub String);
+
+pub(crate) struct Env<'a, 'f> {
+    pub facts: &'f Facts<'a>,
+    pub params: Vec<Option<i64>>,
+    pub vars: Vec<V<'a>>,
+    pub findings: &'f [FindingView<'a>],
+}
+
+type R<'a> = Result<V<'a>, RuntimeError>;
+
+impl<'a> Env<'a, '_> {
+    fn event(&self, i: u32) -> Option<&'a Event> {
+        self.facts.case.events().get(i as usize)
+    }
+    fn step(&self, i: u32) -> Option<&'a Step> {
+        self.facts.case.task().steps.get(i as usize)
+    }
+
+    pub(crate) fn eval(&mut self, e: &'a Expr) -> R<'a> {
+        Ok(match &e.node {
+            Node::Lit(l) => match l {
+                Lit::None => V::None,
+                Lit::Bool(b) => V::Bool(*b),
+                Lit::Int(n) => V::Int(*n),
+                Lit::Date(d) => V::Date(*d),
+                Lit::Str(s) => V::Str(s),
+            },
+            Node::Var(s) => self.vars.get(*s).cloned().unwrap_or(V::None),
+            Node::Param(i) => match self.params.get(*i).copied().flatten() {
+                Some(v) => V::Int(v),
+                None => {
+                    return Err(RuntimeError(format!(
+                        "parameter #{i} has no value in force on the act date"
+                    )));
+                }
+            },
+            Node::Field(b, f) => {
+                let base = self.eval(b)?;
+                self.field(base, *f)?
+            }
+            Node::Call(f, args) => {
+                let mut vs = Vec::with_capacity(args.len());
+                for a in args {
+                    vs.push(self.eval(a)?);
+                }
+                self.call(*f, vs)?
+            }
+            Node::Len(a) => match self.eval(a)? {
+                V::List(l) => V::Int(i64::try_from(l.len()).unwrap_or(i64::MAX)),
+                _ => V::Int(0),
+            },
+            Node::And(a, b) => V::Bool(self.eval(a)?.truthy() && self.eval(b)?.truthy()),
+            Node::Or(a, b) => V::Bool(self.eval(a)?.truthy() || self.eval(b)?.truthy()),
+            Node::Not(a) => V::Bool(!self.eval(a)?.truthy()),
+            Node::Cmp(op, a, b) => {
+                let (x, y) = (self.eval(a)?, self.eval(b)?);
+                V::Bool(match op {
+                    Cmp::Eq => eq(&x, &y),
+                    Cmp::Ne => !eq(&x, &y),
+                    _ => {
+                        let ord = match (&x, &y) {
+                            (V::Int(p), V::Int(q)) => p.cmp(q),
+                            (V::Date(p), V::Date(q)) => p.cmp(q),
+                            _ => return Ok(V::Bool(false)),
+                        };
+                        match op {
+                            Cmp::Lt => ord.is_lt(),
+                            Cmp::Le => ord.is_le(),
+                            Cmp::Gt => ord.is_gt(),
+                            _ => ord.is_ge(),
+                        }
+                    }
+                })
+            }
+            Node::In(a, b) => {
+                let x = self.eval(a)?;
+                match self.eval(b)? {
+                    V::List(l) => V::Bool(l.iter().any(|y| eq(&x, y))),
+                    _ => V::Bool(false),
+                }
+            }
+            Node::Add(a, b) | Node::Sub(a, b) => {
+                let (x, y) = (self.eval(a)?, self.eval(b)?);
+                match (x, y) {
+                    (V::Int(p), V::Int(q)) => {
+                        let r = if matches!(e.node, Node::Add(..)) {
+                            p.checked_add(q)
+                        } else {
+                            p.checked_sub(q)
+                        };
+                        r.map(V::Int)
+                            .ok_or_else(|| RuntimeError("integer overflow".into()))?
+                    }
+                    _ => V::None,
+                }
+            }
+            Node::DateAdd(a, b, plus) => match (self.eval(a)?, self.eval(b)?) {
+                (V::Date(d), V::Int(n)) => {
+                    let n = if *plus { n } else { -n };
+                    d.checked_add_signed(chrono::Duration::days(n.clamp(-100_000, 100_000)))
+                        .map_or(V::None, V::Date)
+                }
+                _ => V::None,
+            },
+            Node::Concat(a, b) => {
+                let (x, y) = (self.eval(a)?, self.eval(b)?);
+                let mut out: Vec<V<'a>> = Vec::new();
+                for v in [x, y] {
+                    if let V::List(l) = v {
+                        out.extend(l.iter().cloned());
+                    }
+                }
+                V::List(Rc::new(out))
+            }
+            Node::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for it in items {
+                    out.push(self.eval(it)?);
+                }
+                V::List(Rc::new(out))
+            }
+            Node::Quant(q, s, src, cond) => {
+                let items = match self.eval(src)? {
+                    V::List(l) => l,
+                    _ => Rc::new(Vec::new()),
+                };
+                if self.vars.len() <= *s {
+                    self.vars.resize(*s + 1, V::None);
+                }
+                let mut count = 0i64;
+                let mut kept = Vec::new();
+                for it in items.iter() {
+                    if let Some(slot_v) = self.vars.get_mut(*s) {
+                        *slot_v = it.clone();
+                    }
+                    let ok = match cond {
+                        Some(c) => self.eval(c)?.truthy(),
+                        None => true,
+                    };
+                    match q {
+                        Quant::Exists if ok => return Ok(V::Bool(true)),
+                        Quant::All if !ok => return Ok(V::Bool(false)),
+                        Quant::First if ok => return Ok(it.clone()),
+                        Quant::Count if ok => count += 1,
+                        Quant::Filter if ok => kept.push(it.clone()),
+                        _ => {}
+                    }
+                }
+                match q {
+                    Quant::Exists => V::Bool(false),
+                    Quant::All => V::Bool(true),
+                    Quant::First => V::None,
+                    Quant::Count => V::Int(count),
+                    Quant::Filter => V::List(Rc::new(kept)),
+                }
+            }
+        })
+    }
+
+    fn list_events(&self, idx: &[u32]) -> V<'a> {
+        V::List(Rc::new(idx.iter().map(|&i| V::Event(i)).collect()))
+    }
+
+    fn field(&self, base: V<'a>, f: F) -> R<'a> {
+        let facts = self.facts;
+        let case = facts.case;
+        let task = case.task();
+        let org = case.org();
+        let od = |d: Option<NaiveDate>| d.map_or(V::None, V::Date);
+        let oo = |o: Option<&'a OfficialId>| o.map_or(V::None, V::Off);
+        let ou = |u: Option<&'a UnitId>| u.map_or(V::None, V::Unit);
+        let offs = |v: &'a [OfficialId]| V::List(Rc::new(v.iter().map(V::Off).collect()));
+        let units = |v: &'a [UnitId]| V::List(Rc::new(v.iter().map(V::Unit).collect()));
+        Ok(match (base, f) {
+            (V::None, _) => V::None,
+            (V::Task, f) => match f {
+                F::TId => V::Str(task.id.as_str()),
+                F::TTitle => V::Str(&task.title),
+                F::TUnit => V::Unit(&task.unit),
+                F::TField => V::Field(&task.field),
+                F::TCompetentUnit => V::Unit(&task.competent_unit),
+                F::TOrigin => V::Str(origin_name(task.origin)),
+                F::TReceived => V::Date(facts.task.received),
+                F::TDue => od(facts.task.due),
+                F::TEffectiveDue => od(facts.task.effective_due),
+                F::TCurrentDue => od(facts.task.current_due),
+                F::TClosed => od(facts.task.closed),
+                F::TLateDays => V::Int(facts.task.late_days),
+                F::TOverdue => V::Bool(facts.task.late_days > 0),
+                F::TStoppedDays => V::Int(facts.task.clock_stopped_days),
+                F::TSteps => V::List(Rc::new(
+                    (0..task.steps.len())
+                        .map(|i| V::Step(u32::try_from(i).unwrap_or(u32::MAX)))
+                        .collect(),
+                )),
+                F::TStakeholders => units(&task.stakeholders),
+                F::TMandatory => units(&task.legal.mandatory_consultees),
+                F::TSuperiorApproval => V::Bool(task.legal.superior_approval.is_some()),
+                F::TNew => V::Bool(task.flags.new),
+                F::TDifficult => V::Bool(task.flags.difficult),
+                F::TUnprecedented => V::Bool(task.flags.unprecedented),
+                F::TPilot => V::Bool(task.flags.pilot),
+                F::TIncompleteLegal => V::Bool(task.flags.incomplete_legal_basis),
+                F::TNovel => V::Bool(task.flags.any()),
+                F::TAssignedBy => oo(task.assigned_by.as_ref()),
+                F::TExtensions => V::Int(facts.task.extensions),
+                F::TApologies => V::Int(facts.task.apologies),
+                _ => V::None,
+            },
+            (V::Step(i), f) => {
+                let Some(s) = self.step(i) else {
+                    return Ok(V::None);
+                };
+                let ix = i as usize;
+                match f {
+                    F::SId => V::Str(s.id.as_str()),
+                    F::SKind => V::Str(s.kind.name()),
+                    F::SIndex => V::Int(i64::from(i)),
+                    F::SAssignee => oo(s.assignee.as_ref()),
+                    F::SDeputy => oo(s.deputy.as_ref()),
+                    F::SCollective => ou(s.collective.as_ref()),
+                    F::SDue => od(s.due),
+                    F::SEvents => {
+                        self.list_events(facts.step_events.get(ix).map_or(&[][..], Vec::as_slice))
+                    }
+                    F::SStarted => od(facts.step_started.get(ix).copied().flatten()),
+                    F::SCompleted => od(facts.step_completed.get(ix).copied().flatten()),
+                    _ => V::None,
+                }
+            }
+            (V::Event(i), f) => {
+                let Some(e) = self.event(i) else {
+                    return Ok(V::None);
+                };
+                let k = &e.kind;
+                match f {
+                    F::EId => V::Str(e.id.as_str()),
+                    F::EKind => V::Str(k.name()),
+                    F::EActor => V::Off(&e.actor),
+                    F::EStep => facts
+                        .event_step
+                        .get(i as usize)
+                        .copied()
+                        .flatten()
+                        .map_or(V::None, V::Step),
+                    F::EDate => facts
+                        .event_dates
+                        .get(i as usize)
+                        .copied()
+                        .map_or(V::None, V::Date),
+                    F::EIndex => V::Int(i64::from(i)),
+                    F::ETo => match k {
+                        EventKind::Assigned { to }
+                        | EventKind::InstructionRequested { to, .. }
+                        | EventKind::OrderGiven { to } => V::Off(to),
+                        EventKind::Reminder { to } => oo(to.as_ref()),
+                        _ => V::None,
+                    },
+                    F::EToUnit => match k {
+                        EventKind::TransferredUp { to_unit }
+                        | EventKind::TransferredSideways { to_unit } => V::Unit(to_unit),
+                        EventKind::Returned { to_unit, .. } => ou(to_unit.as_ref()),
+                        _ => V::None,
+                    },
+                    F::EReason => match k {
+                        EventKind::Declined { reason, .. }
+                        | EventKind::Returned { reason, .. }
+                        | EventKind::DeadlineExtended { reason, .. }
+                        | EventKind::ObstacleCertified { reason, .. }
+                        | EventKind::WrittenObjection { reason, .. } => V::Str(reason),
+                        _ => V::None,
+                    },
+                    F::ELegalBasis => match k {
+                        EventKind::Declined { legal_basis, .. }
+                        | EventKind::Returned { legal_basis, .. } => {
+                            legal_basis.as_deref().map_or(V::None, V::Str)
+                        }
+                        _ => V::None,
+                    },
+                    F::EAddressees => match k {
+                        EventKind::ConsultationRequested { addressees, .. } => units(addressees),
+                        _ => V::List(Rc::new(Vec::new())),
+                    },
+                    F::EReplyBy => match k {
+                        EventKind::ConsultationRequested { reply_by, .. } => od(*reply_by),
+                        _ => V::None,
+                    },
+                    F::EUnit => match k {
+                        EventKind::ConsultationReplied { unit, .. } => V::Unit(unit),
+                        _ => V::None,
+                    },
+                    F::EPosition => match k {
+                        EventKind::ConsultationReplied { position, .. } => V::Str(match position {
+                            crate::model::ReplyPosition::Clear => "clear",
+                            crate::model::ReplyPosition::Vague => "vague",
+                        }),
+                        _ => V::None,
+                    },
+                    F::ERequest => match k {
+                        EventKind::ConsultationReplied {
+                            request: Some(r), ..
+                        } => case
+                            .events()
+                            .iter()
+                            .take(facts.n_events)
+                            .position(|x| &x.id == r)
+                            .and_then(|p| u32::try_from(p).ok())
+                            .map_or(V::None, V::Event),
+                        _ => V::None,
+                    },
+                    F::ERecommendation => V::Bool(matches!(
+                        k,
+                        EventKind::ProposalSubmitted {
+                            recommendation: true
+                        }
+                    )),
+                    F::EInPrincipleOnly => V::Bool(matches!(
+                        k,
+                        EventKind::DecisionIssued {
+                            in_principle_only: true
+                        }
+                    )),
+                    F::EMode => match k {
+                        EventKind::Signed { mode, .. } => V::Str(signing_name(*mode)),
+                        _ => V::None,
+                    },
+                    F::EDelegation => match k {
+                        EventKind::Signed {
+                            delegation: Some(d),
+                            ..
+                        } => org.delegation(d).map_or(V::None, V::Del),
+                        _ => V::None,
+                    },
+                    F::ENewDeadline => match k {
+                        EventKind::DeadlineExtended { new_deadline, .. } => V::Date(*new_deadline),
+                        _ => V::None,
+                    },
+                    F::ENewReturnDate => match k {
+                        EventKind::ApologyIssued { new_return_date } => V::Date(*new_return_date),
+                        _ => V::None,
+                    },
+                    F::EAnswerBy => match k {
+                        EventKind::InstructionRequested { answer_by, .. } => od(*answer_by),
+                        _ => V::None,
+                    },
+                    F::ESuperior => match k {
+                        EventKind::WrittenObjection { superior, .. } => V::Off(superior),
+                        _ => V::None,
+                    },
+                    F::EApprovedBy => match k {
+                        EventKind::InnovationApproved { approved_by } => V::Off(approved_by),
+                        _ => V::None,
+                    },
+                    F::EForceMajeure => V::Bool(matches!(
+                        k,
+                        EventKind::ObstacleCertified {
+                            force_majeure: true,
+                            ..
+                        }
+                    )),
+                    F::EInFavour => match k {
+                        EventKind::Vote { in_favour, .. } => offs(in_favour),
+                        _ => V::List(Rc::new(Vec::new())),
+                    },
+                    F::EDissent => match k {
+                        EventKind::Vote { dissent, .. } => offs(dissent),
+                        _ => V::List(Rc::new(Vec::new())),
+                    },
+                    F::ECollective => match k {
+                        EventKind::Vote { collective, .. } => V::Unit(collective),
+                        _ => V::None,
+                    },
+                    F::EDocuments => match k {
+                        EventKind::SupplementRequested { documents } => {
+                            V::List(Rc::new(documents.iter().map(|d| V::Str(d)).collect()))
+                        }
+                        _ => V::List(Rc::new(Vec::new())),
+                    },
+                    F::ESpoke | F::ESilent => match k {
+                        EventKind::MeetingHeld { items, .. } => {
+                            let mut out: Vec<V<'a>> = Vec::new();
+                            for it in items {
+                                let src = if f == F::ESpoke {
+                                    &it.spoke
+                                } else {
+                                    &it.silent
+                                };
+                                for o in src {
+                                    if !out.iter().any(|x| x.as_official() == Some(o)) {
+                                        out.push(V::Off(o));
+                                    }
+                                }
+                            }
+                            V::List(Rc::new(out))
+                        }
+                        _ => V::List(Rc::new(Vec::new())),
+                    },
+                    F::EAbsent => match k {
+                        EventKind::MeetingHeld {
+                            absent_with_leave, ..
+                        } => offs(absent_with_leave),
+                        _ => V::List(Rc::new(Vec::new())),
+                    },
+                    F::ERecused => match k {
+                        EventKind::MeetingHeld { recused, .. } => offs(recused),
+                        _ => V::List(Rc::new(Vec::new())),
+                    },
+                    F::EDocument => e.document.as_deref().map_or(V::None, V::Str),
+                    _ => V::None,
+                }
+            }
+            (V::Off(o), f) => self.official_field(o, f),
+            (V::OwnedOff(o), f) => match f {
+                F::OId => return Ok(V::OwnedOff(o)),
+                _ => match org.official(&o) {
+                    Some(x) => self.official_field(&x.id, f),
+                    None => V::None,
+                },
+            },
+            (V::Unit(u), f) => match org.unit(u) {
+                None => V::None,
+                Some(unit) => match f {
+                    F::UId => V::Str(unit.id.as_str()),
+                    F::UName => V::Str(&unit.name),
+                    F::UKind => V::Str(unit_kind_name(&unit.kind)),
+                    F::UParent => ou(unit.parent.as_ref()),
+                    F::UCollective => V::Bool(unit.collective),
+                    _ => V::None,
+                },
+            },
+            (V::Del(d), f) => match f {
+                F::DId => V::Str(d.id.as_str()),
+                F::DFrom => V::Off(&d.from),
+                F::DTo => V::Off(&d.to),
+                F::DMode => V::Str(signing_name(d.mode)),
+                F::DRedelegable => V::Bool(d.redelegable),
+                F::DParent => d
+                    .parent
+                    .as_ref()
+                    .and_then(|p| org.delegation(p))
+                    .map_or(V::None, V::Del),
+                F::DValidFrom => V::Date(d.valid_from),
+                F::DValidUntil => V::Date(d.valid_until),
+                _ => V::None,
+            },
+            (V::Finding(i), f) => {
+                let Some(x) = self.findings.get(i as usize) else {
+                    return Ok(V::None);
+                };
+                match f {
+                    F::FRule => V::Str(x.rule),
+                    F::FBehaviour => V::Str(x.behaviour.name()),
+                    F::FSeverity => V::Str(x.severity.name()),
+                    F::FOfficial => V::OwnedOff(x.official.clone()),
+                    F::FStep => x.step.map_or(V::None, V::Step),
+                    F::FEvidence => self.list_events(&x.evidence),
+                    _ => V::None,
+                }
+            }
+            _ => V::None,
+        })
+    }
+
+    fn official_field(&self, o: &'a OfficialId, f: F) -> V<'a> {
+        let Some(x) = self.facts.case.org().official(o) else {
+            return V::None;
+        };
+        match f {
+            F::OId => V::Str(x.id.as_str()),
+            F::OName => V::Str(&x.name),
+            F::OCategory => V::Str(match x.category {
+                crate::model::Category::CanBo => "can_bo",
+                crate::model::Category::CongChuc => "cong_chuc",
+                crate::model::Category::VienChuc => "vien_chuc",
+            }),
+            F::OPartyMember => V::Bool(x.party_member),
+            _ => V::None,
+        }
+    }
+
+    fn call(&self, f: Func, args: Vec<V<'a>>) -> R<'a> {
+        let facts = self.facts;
+        let org = facts.case.org();
+        let cal = facts.cal;
+        let calerr = |e: crate::calendar::CalendarError| RuntimeError(e.to_string());
+        let mut it = args.into_iter();
+        let mut next = || it.next().unwrap_or(V::None);
+        Ok(match f {
+            Func::WorkingDays => match (next(), next()) {
+                (V::Date(a), V::Date(b)) => V::Int(cal.working_days_between(a, b).map_err(calerr)?),
+                _ => V::None,
+            },
+            Func::StoppedDays => match (next(), next()) {
+                (V::Date(a), V::Date(b)) => V::Int(facts.stopped_within(a, b)),
+                _ => V::None,
+            },
+            Func::AddWorkingDays => match (next(), next()) {
+                (V::Date(d), V::Int(n)) => {
+                    let n = u32::try_from(n)
+                        .map_err(|_| RuntimeError(format!("cannot add {n} working days")))?;
+                    V::Date(cal.add_working_days(d, n).map_err(calerr)?)
+                }
+                _ => V::None,
+            },
+            Func::IsWorkingDay => match next() {
+                V::Date(d) => V::Bool(cal.is_working_day(d).map_err(calerr)?),
+                _ => V::None,
+            },
+            Func::HeadOf | Func::ActingHeadOf => match (next(), next()) {
+                (V::Unit(u), V::Date(d)) => {
+                    let role = if f == Func::HeadOf {
+                        Role::Head
+                    } else {
+                        Role::ActingHead
+                    };
+                    org.holder(u, role, d)
+                        .map_or(V::None, |o| V::OwnedOff(o.clone()))
+                }
+                _ => V::None,
+            },
+            Func::DeputyFor => match (next(), next(), next()) {
+                (V::Unit(u), V::Field(fl), V::Date(d)) => org
+                    .deputy_for(u, fl, d)
+                    .map_or(V::None, |o| V::OwnedOff(o.clone())),
+                _ => V::None,
+            },
+            Func::Holds => {
+                let (o, r, u, d) = (next(), next(), next(), next());
+                match (o.as_official(), r, u, d) {
+                    (Some(o), V::Str(role), V::Unit(u), V::Date(d)) => V::Bool(
+                        org.positions_of(o, d)
+                            .any(|p| &p.unit == u && role_name(p.role) == role),
+                    ),
+                    _ => V::Bool(false),
+                }
+            }
+            Func::ServesIn => {
+                let (o, u, d) = (next(), next(), next());
+                match (o.as_official(), u, d) {
+                    (Some(o), V::Unit(u), V::Date(d)) => V::Bool(org.serves_within(o, u, d)),
+                    _ => V::Bool(false),
+                }
+            }
+            Func::Competent => match (next(), next()) {
+                (V::Unit(u), V::Field(fl)) => V::Bool(org.competent(u, fl)),
+                _ => V::Bool(false),
+            },
+            Func::Within => match (next(), next()) {
+                (V::Unit(u), V::Unit(a)) => V::Bool(org.within(u, a)),
+                _ => V::Bool(false),
+            },
+            Func::SuperiorOf => match (next(), next()) {
+                (V::Unit(a), V::Unit(b)) => V::Bool(a != b && org.within(b, a)),
+                _ => V::Bool(false),
+            },
+            Func::Delegated => {
+                let (o, fl, d) = (next(), next(), next());
+                match (o.as_official(), fl, d) {
+                    (Some(o), V::Field(fl), V::Date(d)) => {
+                        V::Bool(org.delegations_to(o, fl, d).next().is_some())
+                    }
+                    _ => V::Bool(false),
+                }
+            }
+            Func::Len => V::None,
+            Func::Max | Func::Min => match (next(), next()) {
+                (V::Int(a), V::Int(b)) => V::Int(if f == Func::Max { a.max(b) } else { a.min(b) }),
+                _ => V::None,
+            },
+        })
+    }
+
+    /// The span of the first part that made a condition false.
+    pub(crate) fn first_false(&mut self, e: &'a Expr) -> crate::policy::expr::Span {
+        match &e.node {
+            Node::And(a, b) => {
+                if !self.eval(a).map(|v| v.truthy()).unwrap_or(false) {
+                    self.first_false(a)
+                } else {
+                    self.first_false(b)
+                }
+            }
+            _ => e.span,
+        }
+    }
+}
+
+pub(crate) fn origin_name(o: crate::model::Origin) -> &'static str {
+    use crate::model::Origin::*;
+    match o {
+        CitizenDossier => "citizen_dossier",
+        CitizenPetition => "citizen_petition",
+        SuperiorDirection => "superior_direction",
+        InterAgencyRequest => "inter_agency_request",
+        SubordinateRequest => "subordinate_request",
+        OwnPlan => "own_plan",
+    }
+}
+
+fn signing_name(m: crate::model::SigningMode) -> &'static str {
+    use crate::model::SigningMode::*;
+    match m {
+        Delegation => "delegation",
+        Kt => "kt",
+        Tuq => "tuq",
+        Tl => "tl",
+        Tm => "tm",
+    }
+}
+
+fn role_name(r: Role) -> &'static str {
+    match r {
+        Role::Head => "head",
+        Role::Deputy => "deputy",
+        Role::ActingHead => "acting_head",
+        Role::OfficeHead => "office_head",
+        Role::Member => "member",
+        Role::Staff => "staff",
+    }
+}
+
+fn unit_kind_name(k: &crate::model::UnitKind) -> &'static str {
+    use crate::model::UnitKind::*;
+    match k {
+        PartyCommittee => "party_committee",
+        PeoplesCommittee => "peoples_committee",
+        PeoplesCouncil => "peoples_council",
+        Ministry => "ministry",
+        Department => "department",
+        Division => "division",
+        Commune => "commune",
+        PublicServiceUnit => "public_service_unit",
+        OneStopDesk => "one_stop_desk",
+        Office => "office",
+        _ => "other",
+    }
+}
+
+/// Keeps `slot` referenced for documentation of the fixed slots.
+pub(crate) const _SLOTS: usize = slot::FIRST_LOCAL;

@@ -1,0 +1,207 @@
+//! Facts derived once per case: dates, deadlines, clock stops, indexes of
+//! events by step and kind. Rules read these; nothing is recomputed per rule.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::EvalError;
+use crate::calendar::Calendar;
+use crate::model::{Deadline, EventKind, ValidCase};
+use crate::time::vn_date;
+
+/// Dates and counts derived from a task's events as of the review date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskFacts {
+    /// The date received (UTC+07:00).
+    pub received: NaiveDate,
+    /// The original deadline, if any.
+    pub due: Option<NaiveDate>,
+    /// The deadline after extensions and apologies with a new return date.
+    pub current_due: Option<NaiveDate>,
+    /// The current deadline pushed back by the working days the clock was stopped.
+    pub effective_due: Option<NaiveDate>,
+    /// The date the task was completed, if it was by the review date.
+    pub closed: Option<NaiveDate>,
+    /// Working days past the effective deadline, at closing or on the review date.
+    pub late_days: i64,
+    /// Working days the clock was stopped (dossier awaiting the citizen's supplement).
+    pub clock_stopped_days: i64,
+    /// Deadline extensions recorded.
+    pub extensions: i64,
+    /// Apologies with a new return date recorded.
+    pub apologies: i64,
+    /// Events dated after the review date, left out of the judgement (counted, never dropped silently).
+    pub events_after_as_of: usize,
+}
+
+pub(crate) struct Facts<'a> {
+    pub case: &'a ValidCase,
+    pub cal: &'a Calendar,
+    /// Events considered: those on or before the review date.
+    pub n_events: usize,
+    pub event_dates: Vec<NaiveDate>,
+    pub step_events: Vec<Vec<u32>>,
+    pub event_step: Vec<Option<u32>>,
+    pub by_kind: HashMap<&'static str, Vec<u32>>,
+    pub step_started: Vec<Option<NaiveDate>>,
+    pub step_completed: Vec<Option<NaiveDate>>,
+    pub stops: Vec<(NaiveDate, NaiveDate)>,
+    pub task: TaskFacts,
+}
+
+impl<'a> Facts<'a> {
+    pub(crate) fn new(
+        case: &'a ValidCase,
+        cal: &'a Calendar,
+        as_of: NaiveDate,
+    ) -> Result<Self, EvalError> {
+        let task = case.task();
+        let all = case.events();
+        let event_dates_all: Vec<NaiveDate> = all.iter().map(|e| vn_date(&e.at)).collect();
+        let n_events = event_dates_all.iter().take_while(|d| **d <= as_of).count();
+        let event_dates: Vec<NaiveDate> = event_dates_all.into_iter().take(n_events).collect();
+        let events = all.get(..n_events).unwrap_or(&[]);
+        let n_steps = task.steps.len();
+        let mut step_events = vec![Vec::new(); n_steps];
+        let mut event_step = Vec::with_capacity(n_events);
+        let mut by_kind: HashMap<&'static str, Vec<u32>> = HashMap::new();
+        let mut step_started = vec![None; n_steps];
+        let mut step_completed = vec![None; n_steps];
+        let mut closed = None;
+        let mut current_due_override: Option<NaiveDate> = None;
+        let (mut extensions, mut apologies) = (0, 0);
+        let mut stops = Vec::new();
+        let mut open_stop: Option<NaiveDate> = None;
+        for (i, (e, date)) in events.iter().zip(&event_dates).enumerate() {
+            let i32_ = u32::try_from(i).unwrap_or(u32::MAX);
+            let si = e.step.as_ref().and_then(|s| case.step_index(s));
+            event_step.push(si.and_then(|s| u32::try_from(s).ok()));
+            if let Some(s) = si {
+                if let Some(v) = step_events.get_mut(s) {
+                    v.push(i32_);
+                }
+                if let Some(slot) = step_started.get_mut(s) {
+                    slot.get_or_insert(*date);
+                }
+            }
+            by_kind.entry(e.kind.name()).or_default().push(i32_);
+            match &e.kind {
+                EventKind::Completed => match si {
+                    Some(s) => {
+                        if let Some(slot) = step_completed.get_mut(s) {
+                            *slot = Some(*date);
+                        }
+                    }
+                    None => closed = Some(*date),
+                },
+                EventKind::DeadlineExtended { new_deadline, .. } => {
+                    extensions += 1;
+                    current_due_override = Some(*new_deadline);
+                }
+                EventKind::ApologyIssued { new_return_date } => {
+                    apologies += 1;
+                    current_due_override = Some(*new_return_date);
+                }
+                EventKind::SupplementRequested { .. } => {
+                    if open_stop.is_none() {
+                        open_stop = Some(*date);
+                    }
+                }
+                EventKind::SupplementReceived => {
+                    if let Some(start) = open_stop.take() {
+                        stops.push((start, *date));
+                    }
+                }
+                _ => {}
+            }
+        }
+        // A task whose every step is completed is closed on the last completion.
+        if closed.is_none() && n_steps > 0 && step_completed.iter().all(Option::is_some) {
+            closed = step_completed.iter().flatten().max().copied();
+        }
+        let end = closed.unwrap_or(as_of);
+        if let Some(start) = open_stop {
+            stops.push((start, end.max(start)));
+        }
+        let received = vn_date(&task.received);
+        let tid = task.id.to_string();
+        let ctx = |what: &'static str| {
+            let tid = tid.clone();
+            move |source| EvalError::Calendar {
+                task: tid,
+                what: what.to_string(),
+                source,
+            }
+        };
+        let due = match task.deadline {
+            None => None,
+            Some(Deadline::Date(d)) => Some(d),
+            Some(Deadline::WorkingDays(n)) => Some(
+                cal.add_working_days(received, n)
+                    .map_err(ctx("task.deadline"))?,
+            ),
+        };
+        let current_due = current_due_override.or(due);
+        let mut clock_stopped_days = 0;
+        for (a, b) in &stops {
+            clock_stopped_days += cal
+                .working_days_between(*a, *b)
+                .map_err(ctx("clock stop"))?;
+        }
+        let effective_due = match current_due {
+            Some(d) => Some(
+                cal.add_working_days(
+                    d,
+                    u32::try_from(clock_stopped_days.max(0)).unwrap_or(u32::MAX),
+                )
+                .map_err(ctx("effective deadline"))?,
+            ),
+            None => None,
+        };
+        let late_days = match effective_due {
+            Some(d) if end > d => cal.working_days_between(d, end).map_err(ctx("lateness"))?,
+            _ => 0,
+        };
+        Ok(Facts {
+            case,
+            cal,
+            n_events,
+            event_dates,
+            step_events,
+            event_step,
+            by_kind,
+            step_started,
+            step_completed,
+            stops,
+            task: TaskFacts {
+                received,
+                due,
+                current_due,
+                effective_due,
+                closed,
+                late_days,
+                clock_stopped_days,
+                extensions,
+                apologies,
+                events_after_as_of: all.len() - n_events,
+            },
+        })
+    }
+
+    /// Working days of clock stop inside `(a, b]`.
+    pub(crate) fn stopped_within(&self, a: NaiveDate, b: NaiveDate) -> i64 {
+        self.stops
+            .iter()
+            .map(|(s, e)| {
+                let (lo, hi) = ((*s).max(a), (*e).min(b));
+                if hi > lo {
+                    self.cal.working_days_between(lo, hi).unwrap_or(0)
+                } else {
+                    0
+                }
+            })
+            .sum()
+    }
+}

@@ -1,0 +1,1129 @@
+//! Type checking: syntax tree → typed, resolved tree (IR) that evaluates
+//! without looking up any name.
+//!
+//! # Vocabulary
+//! Variables: `task`, `events` (every event, in time order), `as_of` (the
+//! review date), `param.NAME`; per rule, `step` (step rules), `e` (event
+//! rules), `official` (in exceptions: the official a finding concerns),
+//! `finding` and `findings` (in consequences).
+//!
+//! Fields, by type (a field that does not apply to an event's kind is
+//! `none`, `false`, `0` or empty):
+//! - task: `id title unit field competent_unit origin received due
+//!   effective_due current_due closed late_days overdue clock_stopped_days
+//!   steps stakeholders mandatory_consultees superior_approval_required
+//!   new difficult unprecedented pilot incomplete_legal_basis novel
+//!   assigned_by extensions apologies`
+//! - step: `id kind index assignee deputy collective due events started
+//!   completed`
+//! - event: `id kind actor step date index to to_unit reason legal_basis
+//!   addressees reply_by unit position request recommendation
+//!   in_principle_only mode delegation new_deadline new_return_date
+//!   answer_by superior approved_by force_majeure in_favour dissent
+//!   collective documents spoke silent absent recused document`
+//! - official: `id name category party_member`
+//! - unit: `id name kind parent collective`
+//! - delegation: `id from to mode redelegable parent valid_from valid_until`
+//! - finding: `rule behaviour severity official step evidence`
+//!
+//! Functions: `working_days(a, b)`, `add_working_days(d, n)`,
+//! `head_of(u, d)`, `acting_head_of(u, d)`, `deputy_for(u, f, d)`,
+//! `holds(o, role, u, d)`, `serves_in(o, u, d)`, `competent(u, f)`,
+//! `within(u, ancestor)`, `superior_of(a, b)`, `delegated(o, f, d)`,
+//! `len(list)`, `date("YYYY-MM-DD")`, `max(a, b)`, `min(a, b)`,
+//! `is_working_day(d)`, `stopped_days(a, b)`.
+//!
+//! Comparisons with `none` are false, except `==` and `!=`; a field of
+//! `none` is `none`.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use chrono::NaiveDate;
+
+use super::syntax::{Ast, BinOp, Quant, Span};
+use crate::suggest::nearest;
+
+/// A closed or open set of names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EnumTy {
+    /// Event kinds.
+    EventKind,
+    /// Step kinds (open: user-defined kinds are allowed).
+    StepKind,
+    /// Task origins.
+    Origin,
+    /// Roles.
+    Role,
+    /// Official categories.
+    Category,
+    /// Reply positions.
+    ReplyPosition,
+    /// Signing modes.
+    SigningMode,
+    /// Unit kinds.
+    UnitKind,
+    /// Behaviour kinds of findings.
+    Behaviour,
+    /// Severities of findings.
+    Severity,
+}
+
+impl EnumTy {
+    /// The names of the set; `None` when the set is open.
+    pub fn names(self) -> Option<&'static [&'static str]> {
+        Some(match self {
+            EnumTy::EventKind => crate::model::EventKind::NAMES,
+            EnumTy::StepKind => return None,
+            EnumTy::Origin => &[
+                "citizen_dossier",
+                "citizen_petition",
+                "superior_direction",
+                "inter_agency_request",
+                "subordinate_request",
+                "own_plan",
+            ],
+            EnumTy::Role => &[
+                "head",
+                "deputy",
+                "acting_head",
+                "office_head",
+                "member",
+                "staff",
+            ],
+            EnumTy::Category => &["can_bo", "cong_chuc", "vien_chuc"],
+            EnumTy::ReplyPosition => &["clear", "vague"],
+            EnumTy::SigningMode => &["delegation", "kt", "tuq", "tl", "tm"],
+            EnumTy::UnitKind => &[
+                "party_committee",
+                "peoples_committee",
+                "peoples_council",
+                "ministry",
+                "department",
+                "division",
+                "commune",
+                "public_service_unit",
+                "one_stop_desk",
+                "office",
+                "other",
+            ],
+            EnumTy::Behaviour => crate::policy::Behaviour::NAMES,
+            EnumTy::Severity => &["minor", "moderate", "serious"],
+        })
+    }
+}
+
+/// A type of the condition language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ty {
+    /// true/false.
+    Bool,
+    /// Whole numbers (counts, working days, percentages).
+    Int,
+    /// A civil date.
+    Date,
+    /// Text.
+    Str,
+    /// An official.
+    Official,
+    /// A unit.
+    Unit,
+    /// A step of the task.
+    Step,
+    /// An event of the task.
+    Event,
+    /// A field of work.
+    Field,
+    /// A delegation.
+    Delegation,
+    /// A finding (in consequences).
+    Finding,
+    /// The task.
+    Task,
+    /// A name from a set.
+    Enum(EnumTy),
+    /// A list.
+    List(Box<Ty>),
+    /// A value that may be `none`.
+    Opt(Box<Ty>),
+    /// The type of the literal `none`.
+    Null,
+}
+
+impl Ty {
+    fn base(&self) -> &Ty {
+        match self {
+            Ty::Opt(t) => t,
+            t => t,
+        }
+    }
+    fn opt(t: Ty) -> Ty {
+        match t {
+            Ty::Opt(_) | Ty::Null | Ty::Bool | Ty::List(_) => t,
+            t => Ty::Opt(Box::new(t)),
+        }
+    }
+    fn is_opt(&self) -> bool {
+        matches!(self, Ty::Opt(_) | Ty::Null)
+    }
+}
+
+impl fmt::Display for Ty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ty::Bool => f.write_str("bool"),
+            Ty::Int => f.write_str("int"),
+            Ty::Date => f.write_str("date"),
+            Ty::Str => f.write_str("string"),
+            Ty::Official => f.write_str("official"),
+            Ty::Unit => f.write_str("unit"),
+            Ty::Step => f.write_str("step"),
+            Ty::Event => f.write_str("event"),
+            Ty::Field => f.write_str("field"),
+            Ty::Delegation => f.write_str("delegation"),
+            Ty::Finding => f.write_str("finding"),
+            Ty::Task => f.write_str("task"),
+            Ty::Enum(e) => write!(f, "{e:?}"),
+            Ty::List(t) => write!(f, "list of {t}"),
+            Ty::Opt(t) => write!(f, "{t} or none"),
+            Ty::Null => f.write_str("none"),
+        }
+    }
+}
+
+/// Field accessors, resolved at load time.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum F {
+    // task
+    TId,
+    TTitle,
+    TUnit,
+    TField,
+    TCompetentUnit,
+    TOrigin,
+    TReceived,
+    TDue,
+    TEffectiveDue,
+    TCurrentDue,
+    TClosed,
+    TLateDays,
+    TOverdue,
+    TStoppedDays,
+    TSteps,
+    TStakeholders,
+    TMandatory,
+    TSuperiorApproval,
+    TNew,
+    TDifficult,
+    TUnprecedented,
+    TPilot,
+    TIncompleteLegal,
+    TNovel,
+    TAssignedBy,
+    TExtensions,
+    TApologies,
+    // step
+    SId,
+    SKind,
+    SIndex,
+    SAssignee,
+    SDeputy,
+    SCollective,
+    SDue,
+    SEvents,
+    SStarted,
+    SCompleted,
+    // event
+    EId,
+    EKind,
+    EActor,
+    EStep,
+    EDate,
+    EIndex,
+    ETo,
+    EToUnit,
+    EReason,
+    ELegalBasis,
+    EAddressees,
+    EReplyBy,
+    EUnit,
+    EPosition,
+    ERequest,
+    ERecommendation,
+    EInPrincipleOnly,
+    EMode,
+    EDelegation,
+    ENewDeadline,
+    ENewReturnDate,
+    EAnswerBy,
+    ESuperior,
+    EApprovedBy,
+    EForceMajeure,
+    EInFavour,
+    EDissent,
+    ECollective,
+    EDocuments,
+    ESpoke,
+    ESilent,
+    EAbsent,
+    ERecused,
+    EDocument,
+    // official
+    OId,
+    OName,
+    OCategory,
+    OPartyMember,
+    // unit
+    UId,
+    UName,
+    UKind,
+    UParent,
+    UCollective,
+    // delegation
+    DId,
+    DFrom,
+    DTo,
+    DMode,
+    DRedelegable,
+    DParent,
+    DValidFrom,
+    DValidUntil,
+    // finding
+    FRule,
+    FBehaviour,
+    FSeverity,
+    FOfficial,
+    FStep,
+    FEvidence,
+}
+
+fn field_table(base: &Ty) -> &'static [(&'static str, F, fn() -> Ty)] {
+    use Ty as T;
+    fn b() -> Ty {
+        Ty::Bool
+    }
+    fn i() -> Ty {
+        Ty::Int
+    }
+    fn d() -> Ty {
+        Ty::Date
+    }
+    fn od() -> Ty {
+        Ty::Opt(Box::new(Ty::Date))
+    }
+    fn s() -> Ty {
+        Ty::Str
+    }
+    fn os() -> Ty {
+        Ty::Opt(Box::new(Ty::Str))
+    }
+    fn o() -> Ty {
+        Ty::Official
+    }
+    fn oo() -> Ty {
+        Ty::Opt(Box::new(Ty::Official))
+    }
+    fn lo() -> Ty {
+        Ty::List(Box::new(Ty::Official))
+    }
+    fn u() -> Ty {
+        Ty::Unit
+    }
+    fn ou() -> Ty {
+        Ty::Opt(Box::new(Ty::Unit))
+    }
+    fn lu() -> Ty {
+        Ty::List(Box::new(Ty::Unit))
+    }
+    fn f() -> Ty {
+        Ty::Field
+    }
+    fn ls() -> Ty {
+        Ty::List(Box::new(Ty::Step))
+    }
+    fn le() -> Ty {
+        Ty::List(Box::new(Ty::Event))
+    }
+    fn lstr() -> Ty {
+        Ty::List(Box::new(Ty::Str))
+    }
+    fn ostep() -> Ty {
+        Ty::Opt(Box::new(Ty::Step))
+    }
+    fn oev() -> Ty {
+        Ty::Opt(Box::new(Ty::Event))
+    }
+    fn odel() -> Ty {
+        Ty::Opt(Box::new(Ty::Delegation))
+    }
+    fn origin() -> Ty {
+        Ty::Enum(EnumTy::Origin)
+    }
+    fn ekind() -> Ty {
+        Ty::Enum(EnumTy::EventKind)
+    }
+    fn skind() -> Ty {
+        Ty::Enum(EnumTy::StepKind)
+    }
+    fn pos() -> Ty {
+        Ty::Opt(Box::new(Ty::Enum(EnumTy::ReplyPosition)))
+    }
+    fn mode() -> Ty {
+        Ty::Opt(Box::new(Ty::Enum(EnumTy::SigningMode)))
+    }
+    fn dmode() -> Ty {
+        Ty::Enum(EnumTy::SigningMode)
+    }
+    fn cat() -> Ty {
+        Ty::Enum(EnumTy::Category)
+    }
+    fn ukind() -> Ty {
+        Ty::Enum(EnumTy::UnitKind)
+    }
+    fn beh() -> Ty {
+        Ty::Enum(EnumTy::Behaviour)
+    }
+    fn sev() -> Ty {
+        Ty::Enum(EnumTy::Severity)
+    }
+    fn del() -> Ty {
+        Ty::Delegation
+    }
+    match base {
+        T::Task => &[
+            ("id", F::TId, s),
+            ("title", F::TTitle, s),
+            ("unit", F::TUnit, u),
+            ("field", F::TField, f),
+            ("competent_unit", F::TCompetentUnit, u),
+            ("origin", F::TOrigin, origin),
+            ("received", F::TReceived, d),
+            ("due", F::TDue, od),
+            ("effective_due", F::TEffectiveDue, od),
+            ("current_due", F::TCurrentDue, od),
+            ("closed", F::TClosed, od),
+            ("late_days", F::TLateDays, i),
+            ("overdue", F::TOverdue, b),
+            ("clock_stopped_days", F::TStoppedDays, i),
+            ("steps", F::TSteps, ls),
+            ("stakeholders", F::TStakeholders, lu),
+            ("mandatory_consultees", F::TMandatory, lu),
+            ("superior_approval_required", F::TSuperiorApproval, b),
+            ("new", F::TNew, b),
+            ("difficult", F::TDifficult, b),
+            ("unprecedented", F::TUnprecedented, b),
+            ("pilot", F::TPilot, b),
+            ("incomplete_legal_basis", F::TIncompleteLegal, b),
+            ("novel", F::TNovel, b),
+            ("assigned_by", F::TAssignedBy, oo),
+            ("extensions", F::TExtensions, i),
+            ("apologies", F::TApologies, i),
+        ],
+        T::Step => &[
+            ("id", F::SId, s),
+            ("kind", F::SKind, skind),
+            ("index", F::SIndex, i),
+            ("assignee", F::SAssignee, oo),
+            ("deputy", F::SDeputy, oo),
+            ("collective", F::SCollective, ou),
+            ("due", F::SDue, od),
+            ("events", F::SEvents, le),
+            ("started", F::SStarted, od),
+            ("completed", F::SCompleted, od),
+        ],
+        T::Event => &[
+            ("id", F::EId, s),
+            ("kind", F::EKind, ekind),
+            ("actor", F::EActor, o),
+            ("step", F::EStep, ostep),
+            ("date", F::EDate, d),
+            ("index", F::EIndex, i),
+            ("to", F::ETo, oo),
+            ("to_unit", F::EToUnit, ou),
+            ("reason", F::EReason, os),
+            ("legal_basis", F::ELegalBasis, os),
+            ("addressees", F::EAddressees, lu),
+            ("reply_by", F::EReplyBy, od),
+            ("unit", F::EUnit, ou),
+            ("position", F::EPosition, pos),
+            ("request", F::ERequest, oev),
+            ("recommendation", F::ERecommendation, b),
+            ("in_principle_only", F::EInPrincipleOnly, b),
+            ("mode", F::EMode, mode),
+            ("delegation", F::EDelegation, odel),
+            ("new_deadline", F::ENewDeadline, od),
+            ("new_return_date", F::ENewReturnDate, od),
+            ("answer_by", F::EAnswerBy, od),
+            ("superior", F::ESuperior, oo),
+            ("approved_by", F::EApprovedBy, oo),
+            ("force_majeure", F::EForceMajeure, b),
+            ("in_favour", F::EInFavour, lo),
+            ("dissent", F::EDissent, lo),
+            ("collective", F::ECollective, ou),
+            ("documents", F::EDocuments, lstr),
+            ("spoke", F::ESpoke, lo),
+            ("silent", F::ESilent, lo),
+            ("absent", F::EAbsent, lo),
+            ("recused", F::ERecused, lo),
+            ("document", F::EDocument, os),
+        ],
+        T::Official => &[
+            ("id", F::OId, s),
+            ("name", F::OName, s),
+            ("category", F::OCategory, cat),
+            ("party_member", F::OPartyMember, b),
+        ],
+        T::Unit => &[
+            ("id", F::UId, s),
+            ("name", F::UName, s),
+            ("kind", F::UKind, ukind),
+            ("parent", F::UParent, ou),
+            ("collective", F::UCollective, b),
+        ],
+        T::Delegation => &[
+            ("id", F::DId, s),
+            ("from", F::DFrom, o),
+            ("to", F::DTo, o),
+            ("mode", F::DMode, dmode),
+            ("redelegable", F::DRedelegable, b),
+            ("parent", F::DParent, odel),
+            ("valid_from", F::DValidFrom, d),
+            ("valid_until", F::DValidUntil, d),
+        ],
+        T::Finding => &[
+            ("rule", F::FRule, s),
+            ("behaviour", F::FBehaviour, beh),
+            ("severity", F::FSeverity, sev),
+            ("official", F::FOfficial, o),
+            ("step", F::FStep, ostep),
+            ("evidence", F::FEvidence, le),
+        ],
+        _ => {
+            let _ = del;
+            &[]
+        }
+    }
+}
+
+/// Built-in functions.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    WorkingDays,
+    AddWorkingDays,
+    HeadOf,
+    ActingHeadOf,
+    DeputyFor,
+    Holds,
+    ServesIn,
+    Competent,
+    Within,
+    SuperiorOf,
+    Delegated,
+    Len,
+    Max,
+    Min,
+    IsWorkingDay,
+    StoppedDays,
+}
+
+fn func_sig(name: &str) -> Option<(Func, Vec<Ty>, Ty)> {
+    use Ty::*;
+    let opt = |t: Ty| Ty::Opt(Box::new(t));
+    Some(match name {
+        "working_days" => (Func::WorkingDays, vec![Date, Date], Int),
+        "add_working_days" => (Func::AddWorkingDays, vec![Date, Int], Date),
+        "head_of" => (Func::HeadOf, vec![Unit, Date], opt(Official)),
+        "acting_head_of" => (Func::ActingHeadOf, vec![Unit, Date], opt(Official)),
+        "deputy_for" => (Func::DeputyFor, vec![Unit, Field, Date], opt(Official)),
+        "holds" => (
+            Func::Holds,
+            vec![Official, Enum(EnumTy::Role), Unit, Date],
+            Bool,
+        ),
+        "serves_in" => (Func::ServesIn, vec![Official, Unit, Date], Bool),
+        "competent" => (Func::Competent, vec![Unit, Field], Bool),
+        "within" => (Func::Within, vec![Unit, Unit], Bool),
+        "superior_of" => (Func::SuperiorOf, vec![Unit, Unit], Bool),
+        "delegated" => (Func::Delegated, vec![Official, Field, Date], Bool),
+        "max" => (Func::Max, vec![Int, Int], Int),
+        "min" => (Func::Min, vec![Int, Int], Int),
+        "is_working_day" => (Func::IsWorkingDay, vec![Date], Bool),
+        "stopped_days" => (Func::StoppedDays, vec![Date, Date], Int),
+        _ => return None,
+    })
+}
+
+const FUNC_NAMES: &[&str] = &[
+    "working_days",
+    "add_working_days",
+    "head_of",
+    "acting_head_of",
+    "deputy_for",
+    "holds",
+    "serves_in",
+    "competent",
+    "within",
+    "superior_of",
+    "delegated",
+    "len",
+    "max",
+    "min",
+    "is_working_day",
+    "stopped_days",
+    "date",
+    "exists",
+    "all",
+    "count",
+    "first",
+];
+
+/// Comparison operators.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// A literal value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lit {
+    /// `none`.
+    None,
+    /// Boolean.
+    Bool(bool),
+    /// Integer.
+    Int(i64),
+    /// Date.
+    Date(NaiveDate),
+    /// String or name.
+    Str(Box<str>),
+}
+
+/// A typed, resolved node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    /// The node.
+    pub node: Node,
+    /// Its span in the condition text.
+    pub span: Span,
+}
+
+/// The resolved forms.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    Lit(Lit),
+    Var(usize),
+    Param(usize),
+    Field(Box<Expr>, F),
+    Call(Func, Vec<Expr>),
+    Len(Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    Cmp(Cmp, Box<Expr>, Box<Expr>),
+    In(Box<Expr>, Box<Expr>),
+    Add(Box<Expr>, Box<Expr>),
+    Sub(Box<Expr>, Box<Expr>),
+    DateAdd(Box<Expr>, Box<Expr>, bool),
+    Concat(Box<Expr>, Box<Expr>),
+    List(Vec<Expr>),
+    Quant(Quant, usize, Box<Expr>, Option<Box<Expr>>),
+}
+
+/// A type error or unknown name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckError {
+    /// Where.
+    pub span: Span,
+    /// What.
+    pub message: String,
+    /// A suggestion.
+    pub help: Option<String>,
+}
+
+/// The names in scope while checking: variables with their slots and types, and parameters.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    vars: Vec<(String, Ty)>,
+    params: HashMap<String, (usize, Ty)>,
+}
+
+/// Slots of the fixed variables; bindings take the next slots.
+pub mod slot {
+    /// `task`
+    pub const TASK: usize = 0;
+    /// `events`
+    pub const EVENTS: usize = 1;
+    /// `as_of`
+    pub const AS_OF: usize = 2;
+    /// The rule's binding: `step`, `e`, or `finding`.
+    pub const BINDING: usize = 3;
+    /// The second binding: `official` (exceptions) or `findings` (consequences).
+    pub const BINDING2: usize = 4;
+    /// The first slot for quantifier variables.
+    pub const FIRST_LOCAL: usize = 5;
+}
+
+impl Scope {
+    /// A scope with the global variables and the given binding variables (in slots 3 and 4).
+    pub fn new(params: HashMap<String, (usize, Ty)>, bindings: &[(&str, Ty)]) -> Scope {
+        let mut vars = vec![
+            ("task".to_string(), Ty::Task),
+            ("events".to_string(), Ty::List(Box::new(Ty::Event))),
+            ("as_of".to_string(), Ty::Date),
+        ];
+        for slot_no in 0..2 {
+            match bindings.get(slot_no) {
+                Some((n, t)) => vars.push(((*n).to_string(), t.clone())),
+                None => vars.push((String::new(), Ty::Null)),
+            }
+        }
+        Scope { vars, params }
+    }
+    fn lookup(&self, name: &str) -> Option<(usize, &Ty)> {
+        self.vars
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, (n, _))| n == name)
+            .map(|(i, (_, t))| (i, t))
+    }
+}
+
+/// Checks `ast` in `scope` and requires its type to be accepted by `want`.
+///
+/// # Errors
+/// [`CheckError`] on an unknown name or a type mismatch.
+pub fn check(ast: &Ast, scope: &mut Scope) -> Result<(Expr, Ty), CheckError> {
+    let mut c = Checker {
+        scope,
+        max_slot: slot::FIRST_LOCAL,
+    };
+    c.expr(ast)
+}
+
+struct Checker<'s> {
+    scope: &'s mut Scope,
+    max_slot: usize,
+}
+
+fn err<T>(span: Span, message: String) -> Result<T, CheckError> {
+    Err(CheckError {
+        span,
+        message,
+        help: None,
+    })
+}
+
+fn compatible(want: &Ty, got: &Ty) -> bool {
+    want == got || want == got.base() || matches!(got, Ty::Null) && want.is_opt()
+}
+
+impl Checker<'_> {
+    fn expr(&mut self, ast: &Ast) -> Result<(Expr, Ty), CheckError> {
+        let span = ast.span();
+        let mk = |node: Node| Expr { node, span };
+        Ok(match ast {
+            Ast::Int(n, _) => (mk(Node::Lit(Lit::Int(*n))), Ty::Int),
+            Ast::Bool(b, _) => (mk(Node::Lit(Lit::Bool(*b))), Ty::Bool),
+            Ast::None(_) => (mk(Node::Lit(Lit::None)), Ty::Null),
+            Ast::Str(s, _) => (mk(Node::Lit(Lit::Str(s.as_str().into()))), Ty::Str),
+            Ast::Var(name, _) => {
+                if name == "param" {
+                    return err(span, "`param` needs a parameter name: `param.NAME`".into());
+                }
+                match self.scope.lookup(name) {
+                    Some((slot_no, t)) if !name.is_empty() => (mk(Node::Var(slot_no)), t.clone()),
+                    _ => {
+                        let names: Vec<&str> = self
+                            .scope
+                            .vars
+                            .iter()
+                            .map(|(n, _)| n.as_str())
+                            .filter(|n| !n.is_empty())
+                            .collect();
+                        return Err(CheckError {
+                            span,
+                            message: format!(
+                                "unknown name `{name}`; in scope: {}",
+                                names.join(", ")
+                            ),
+                            help: nearest(name, names.iter().copied())
+                                .map(|n| format!("did you mean `{n}`?")),
+                        });
+                    }
+                }
+            }
+            Ast::Field(base, name, _) => {
+                if let Ast::Var(v, _) = base.as_ref() {
+                    if v == "param" {
+                        return match self.scope.params.get(name) {
+                            Some((i, t)) => Ok((mk(Node::Param(*i)), t.clone())),
+                            None => Err(CheckError {
+                                span,
+                                message: format!("unknown parameter `{name}`"),
+                                help: nearest(name, self.scope.params.keys().map(String::as_str))
+                                    .map(|n| format!("did you mean `param.{n}`?")),
+                            }),
+                        };
+                    }
+                }
+                let (b, bt) = self.expr(base)?;
+                let table = field_table(bt.base());
+                match table.iter().find(|(n, _, _)| n == name) {
+                    Some((_, f, ty)) => {
+                        let t = ty();
+                        let t = if bt.is_opt() { Ty::opt(t) } else { t };
+                        (mk(Node::Field(Box::new(b), *f)), t)
+                    }
+                    None if table.is_empty() => {
+                        return err(span, format!("a value of type {bt} has no fields"));
+                    }
+                    None => {
+                        return Err(CheckError {
+                            span,
+                            message: format!(
+                                "{} has no field `{name}`; its fields: {}",
+                                bt.base(),
+                                table
+                                    .iter()
+                                    .map(|(n, _, _)| *n)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                            help: nearest(name, table.iter().map(|(n, _, _)| *n))
+                                .map(|n| format!("did you mean `{n}`?")),
+                        });
+                    }
+                }
+            }
+            Ast::Call(name, args, _) => self.call(name, args, span)?,
+            Ast::Not(a, _) => {
+                let (x, t) = self.expr(a)?;
+                self.want(&Ty::Bool, &t, a.span())?;
+                (mk(Node::Not(Box::new(x))), Ty::Bool)
+            }
+            Ast::Bin(op, l, r, _) => self.bin(*op, l, r, span)?,
+            Ast::List(items, _) => {
+                let mut out = Vec::new();
+                let mut ty: Option<Ty> = None;
+                for it in items {
+                    let (x, t) = self.expr(it)?;
+                    let t = t.base().clone();
+                    if let Some(prev) = &ty {
+                        if *prev != t {
+                            return err(
+                                it.span(),
+                                format!("list items must have one type: {prev} then {t}"),
+                            );
+                        }
+                    }
+                    ty = Some(t);
+                    out.push(x);
+                }
+                (
+                    mk(Node::List(out)),
+                    Ty::List(Box::new(ty.unwrap_or(Ty::Null))),
+                )
+            }
+            Ast::Quant(q, var, src, cond, _) => {
+                let (s, st) = self.expr(src)?;
+                let Ty::List(item) = st.base().clone() else {
+                    return err(src.span(), format!("`{var} in …` needs a list, found {st}"));
+                };
+                let slot_no = self.scope.vars.len();
+                self.scope.vars.push((var.clone(), (*item).clone()));
+                self.max_slot = self.max_slot.max(slot_no + 1);
+                let c = match cond {
+                    Some(c) => {
+                        let r = self.expr(c);
+                        let (cx, ct) = match r {
+                            Ok(v) => v,
+                            Err(e) => {
+                                self.scope.vars.pop();
+                                return Err(e);
+                            }
+                        };
+                        if let Err(e) = self.want(&Ty::Bool, &ct, c.span()) {
+                            self.scope.vars.pop();
+                            return Err(e);
+                        }
+                        Some(Box::new(cx))
+                    }
+                    None => None,
+                };
+                self.scope.vars.pop();
+                if matches!(q, Quant::All) && c.is_none() {
+                    return err(
+                        span,
+                        "`all(x in xs where c)` needs a `where` condition".into(),
+                    );
+                }
+                let ty = match q {
+                    Quant::Exists | Quant::All => Ty::Bool,
+                    Quant::Count => Ty::Int,
+                    Quant::First => Ty::opt((*item).clone()),
+                    Quant::Filter => Ty::List(item),
+                };
+                (mk(Node::Quant(*q, slot_no, Box::new(s), c)), ty)
+            }
+        })
+    }
+
+    fn want(&self, want: &Ty, got: &Ty, span: Span) -> Result<(), CheckError> {
+        if compatible(want, got) {
+            Ok(())
+        } else {
+            err(span, format!("expected {want}, found {got}"))
+        }
+    }
+
+    fn call(&mut self, name: &str, args: &[Ast], span: Span) -> Result<(Expr, Ty), CheckError> {
+        let mk = |node: Node| Expr { node, span };
+        if name == "date" {
+            if let [Ast::Str(s, sp)] = args {
+                return match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                    Ok(d) => Ok((mk(Node::Lit(Lit::Date(d))), Ty::Date)),
+                    Err(_) => err(*sp, format!("`{s}` is not a date of the form YYYY-MM-DD")),
+                };
+            }
+            return err(
+                span,
+                "`date` takes one string literal, e.g. date(\"2025-07-01\")".into(),
+            );
+        }
+        if name == "len" {
+            let [a] = args else {
+                return err(span, "`len` takes one list".into());
+            };
+            let (x, t) = self.expr(a)?;
+            if !matches!(t.base(), Ty::List(_)) {
+                return err(a.span(), format!("`len` needs a list, found {t}"));
+            }
+            return Ok((mk(Node::Len(Box::new(x))), Ty::Int));
+        }
+        let Some((f, params, ret)) = func_sig(name) else {
+            return Err(CheckError {
+                span,
+                message: format!("unknown function `{name}`"),
+                help: nearest(name, FUNC_NAMES.iter().copied())
+                    .map(|n| format!("did you mean `{n}`?")),
+            });
+        };
+        if args.len() != params.len() {
+            return err(
+                span,
+                format!(
+                    "`{name}` takes {} argument(s), {} given",
+                    params.len(),
+                    args.len()
+                ),
+            );
+        }
+        let mut out = Vec::new();
+        let mut any_opt = false;
+        for (a, p) in args.iter().zip(&params) {
+            let (x, t) = self.expr(a)?;
+            if let (Ty::Enum(e), Ast::Str(s, sp)) = (p, a) {
+                self.check_name(*e, s, *sp)?;
+            } else {
+                self.want(p, &t, a.span())?;
+            }
+            any_opt |= t.is_opt();
+            out.push(x);
+        }
+        let ret = if any_opt { Ty::opt(ret) } else { ret };
+        Ok((mk(Node::Call(f, out)), ret))
+    }
+
+    fn check_name(&self, e: EnumTy, s: &str, span: Span) -> Result<(), CheckError> {
+        if let Some(names) = e.names() {
+            if !names.contains(&s) {
+                return Err(CheckError {
+                    span,
+                    message: format!(
+                        "`{s}` is not a known {e:?} name; known: {}",
+                        names.join(", ")
+                    ),
+                    help: nearest(s, names.iter().copied()).map(|n| format!("did you mean `{n}`?")),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn bin(&mut self, op: BinOp, l: &Ast, r: &Ast, span: Span) -> Result<(Expr, Ty), CheckError> {
+        let mk = |node: Node| Expr { node, span };
+        let (lx, lt) = self.expr(l)?;
+        let (rx, rt) = self.expr(r)?;
+        let (bl, br) = (Box::new(lx), Box::new(rx));
+        Ok(match op {
+            BinOp::And | BinOp::Or => {
+                self.want(&Ty::Bool, &lt, l.span())?;
+                self.want(&Ty::Bool, &rt, r.span())?;
+                (
+                    mk(if op == BinOp::And {
+                        Node::And(bl, br)
+                    } else {
+                        Node::Or(bl, br)
+                    }),
+                    Ty::Bool,
+                )
+            }
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let cmp = match op {
+                    BinOp::Eq => Cmp::Eq,
+                    BinOp::Ne => Cmp::Ne,
+                    BinOp::Lt => Cmp::Lt,
+                    BinOp::Le => Cmp::Le,
+                    BinOp::Gt => Cmp::Gt,
+                    _ => Cmp::Ge,
+                };
+                let (a, b) = (lt.base(), rt.base());
+                let ordered = matches!(cmp, Cmp::Lt | Cmp::Le | Cmp::Gt | Cmp::Ge);
+                match (a, b) {
+                    (Ty::Enum(e), Ty::Str) => {
+                        if let Ast::Str(s, sp) = r {
+                            self.check_name(*e, s, *sp)?;
+                        }
+                    }
+                    (Ty::Str, Ty::Enum(e)) => {
+                        if let Ast::Str(s, sp) = l {
+                            self.check_name(*e, s, *sp)?;
+                        }
+                    }
+                    (Ty::Null, _) | (_, Ty::Null) if !ordered => {}
+                    (Ty::Field, Ty::Str) | (Ty::Str, Ty::Field) => {}
+                    (x, y) if x == y => {}
+                    _ => return err(span, format!("cannot compare {lt} with {rt}")),
+                }
+                if ordered && !matches!(a, Ty::Int | Ty::Date) {
+                    return err(span, format!("`<`, `>` compare numbers or dates, not {lt}"));
+                }
+                (mk(Node::Cmp(cmp, bl, br)), Ty::Bool)
+            }
+            BinOp::In => {
+                let Ty::List(item) = rt.base() else {
+                    return err(
+                        r.span(),
+                        format!("`in` needs a list on its right, found {rt}"),
+                    );
+                };
+                let ok = compatible(item, &lt)
+                    || matches!(**item, Ty::Null)
+                    || matches!(
+                        (item.as_ref(), lt.base()),
+                        (Ty::Field, Ty::Str) | (Ty::Str, Ty::Field)
+                    );
+                if !ok {
+                    if let (Ty::Str, Ty::Enum(e)) = (item.as_ref(), lt.base()) {
+                        if let Ast::List(items, _) = r {
+                            for it in items {
+                                if let Ast::Str(s, sp) = it {
+                                    self.check_name(*e, s, *sp)?;
+                                }
+                            }
+                        }
+                    } else {
+                        return err(span, format!("cannot look for {lt} in a {rt}"));
+                    }
+                }
+                (mk(Node::In(bl, br)), Ty::Bool)
+            }
+            BinOp::Add | BinOp::Sub => match (lt.base(), rt.base()) {
+                (Ty::Int, Ty::Int) => (
+                    mk(if op == BinOp::Add {
+                        Node::Add(bl, br)
+                    } else {
+                        Node::Sub(bl, br)
+                    }),
+                    Ty::Int,
+                ),
+                (Ty::Date, Ty::Int) => (
+                    mk(Node::DateAdd(bl, br, op == BinOp::Add)),
+                    Ty::opt(Ty::Date),
+                ),
+                (Ty::List(a), Ty::List(b)) if op == BinOp::Add && (a == b || **b == Ty::Null) => {
+                    (mk(Node::Concat(bl, br)), lt.base().clone())
+                }
+                _ => {
+                    return err(
+                        span,
+                        format!(
+                            "cannot apply `{}` to {lt} and {rt}",
+                            if op == BinOp::Add { "+" } else { "-" }
+                        ),
+                    );
+                }
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::syntax::parse;
+    use super::*;
+
+    fn chk(src: &str, bindings: &[(&str, Ty)]) -> Result<Ty, CheckError> {
+        let mut params = HashMap::new();
+        params.insert("max_extensions".to_string(), (0, Ty::Int));
+        let mut scope = Scope::new(params, bindings);
+        check(&parse(src).unwrap(), &mut scope).map(|(_, t)| t)
+    }
+
+    #[test]
+    fn types_common_conditions() {
+        let step = [("step", Ty::Step)];
+        assert_eq!(
+            chk(
+                "count(x in step.events where x.kind == \"deadline_extended\") >= param.max_extensions",
+                &step
+            ),
+            Ok(Ty::Bool)
+        );
+        assert_eq!(
+            chk("head_of(task.unit, as_of)", &[]),
+            Ok(Ty::Opt(Box::new(Ty::Official)))
+        );
+        assert_eq!(
+            chk("[x in events where x.kind == \"completed\"]", &[]),
+            Ok(Ty::List(Box::new(Ty::Event)))
+        );
+        assert_eq!(
+            chk("task.field in [\"land\", \"construction\"]", &[]),
+            Ok(Ty::Bool)
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_names_with_suggestions() {
+        let e = chk("task.feild == \"land\"", &[]).unwrap_err();
+        assert_eq!(e.help.as_deref(), Some("did you mean `field`?"));
+        let e = chk("exists(x in events where x.kind == \"transfered_up\")", &[]).unwrap_err();
+        assert_eq!(e.help.as_deref(), Some("did you mean `transferred_up`?"));
+        let e = chk("param.max_extension > 1", &[]).unwrap_err();
+        assert_eq!(
+            e.help.as_deref(),
+            Some("did you mean `param.max_extensions`?")
+        );
+        let e = chk("stpe.kind == \"advise\"", &[("step", Ty::Step)]).unwrap_err();
+        assert_eq!(e.help.as_deref(), Some("did you mean `step`?"));
+    }
+
+    #[test]
+    fn rejects_type_errors() {
+        assert!(chk("task.late_days and true", &[]).is_err());
+        assert!(chk("task.unit < task.competent_unit", &[]).is_err());
+        assert!(chk("working_days(task.received)", &[]).is_err());
+        assert!(chk("x.kind == \"completed\"", &[]).is_err());
+    }
+}

@@ -1,0 +1,350 @@
+//! Policies as data: rules with clause citations and dated versions, parsed
+//! from TOML, type-checked and compiled once into a [`Policy`].
+//!
+//! A [`Policy`] can only be obtained through [`Policy::from_toml_str`],
+//! [`Policy::load`] or [`Policy::bundled`], which check every rule; only a
+//! `Policy` can be evaluated (see [`crate::engine`]).
+
+pub mod expr;
+mod load;
+mod vocab;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::id::RuleId;
+pub use load::{Diagnostic, PolicyError};
+pub use vocab::{Behaviour, Capacity, Citation, Grade, Measure, Severity};
+
+use expr::Expr;
+
+/// The bundled policy for the 2023 framework (`policies/vn-2023.toml`).
+pub const BUNDLED_2023: &str = include_str!("../../policies/vn-2023.toml");
+
+/// What a rule decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleKind {
+    /// Who is accountable for a step, in what capacity.
+    Accountability,
+    /// A behaviour that counts as avoidance.
+    Avoidance,
+    /// Defeats named rules when its condition holds.
+    Exception,
+    /// What a finding leads to.
+    Consequence,
+}
+
+impl RuleKind {
+    /// The stable name.
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleKind::Accountability => "accountability",
+            RuleKind::Avoidance => "avoidance",
+            RuleKind::Exception => "exception",
+            RuleKind::Consequence => "consequence",
+        }
+    }
+}
+
+/// What an avoidance rule ranges over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Once per task.
+    Task,
+    /// Once per step (`step`).
+    Step,
+    /// Once per event (`e`), optionally of one kind.
+    Event,
+}
+
+/// A compiled condition with its source text.
+#[derive(Debug, Clone)]
+pub struct Cond {
+    pub(crate) expr: Expr,
+    pub(crate) text: Arc<str>,
+}
+
+impl Cond {
+    /// The condition as written.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// The kind-specific part of a rule version.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// Accountability for each step.
+    Accountability {
+        /// In what capacity.
+        capacity: Capacity,
+        /// Whether the official is the step's primary accountable individual.
+        primary: bool,
+        /// Who: an official, an optional official, or a list.
+        who: Cond,
+    },
+    /// Avoidance.
+    Avoidance {
+        /// What it ranges over.
+        scope: Scope,
+        /// For event rules: only events of this kind.
+        event_kind: Option<&'static str>,
+        /// The behaviour found.
+        behaviour: Behaviour,
+        /// How serious.
+        severity: Severity,
+        /// The official(s) concerned.
+        who: Cond,
+        /// The evidence events (default: the bound event, or none).
+        evidence: Option<Cond>,
+    },
+    /// An exception.
+    Exception {
+        /// The rules it defeats.
+        defeats: Vec<RuleId>,
+        /// The condition compiled for each scope of its targets.
+        when_by_scope: HashMap<TargetScope, Cond>,
+        /// Where responsibility moves when it applies, compiled per scope.
+        transfers_to: HashMap<TargetScope, Cond>,
+        /// The capacity in which the official it transfers to becomes accountable.
+        capacity: Capacity,
+    },
+    /// A consequence.
+    Consequence {
+        /// Findings of these rules trigger it (empty: any).
+        on_rules: Vec<RuleId>,
+        /// Findings of these behaviours trigger it (empty: any).
+        on_behaviours: Vec<Behaviour>,
+        /// Only findings at least this serious.
+        min_severity: Option<Severity>,
+        /// What follows.
+        measure: Measure,
+        /// Who it applies to (default: the finding's official).
+        to: Option<Cond>,
+        /// The grade cap, for [`Measure::GradeCap`].
+        grade_cap: Option<Grade>,
+    },
+}
+
+/// The binding environment an exception is checked in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetScope {
+    /// A task-wide finding.
+    Task,
+    /// A step's finding or accountability entry (`step`).
+    Step,
+    /// An event's finding (`e`).
+    Event,
+}
+
+/// How a rule chooses between its versions across a change of law.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transition {
+    /// The version in force when the act happened (the default).
+    #[default]
+    ActDate,
+    /// The version in force on the review date.
+    ReviewDate,
+}
+
+/// One dated version of a rule.
+#[derive(Debug, Clone)]
+pub struct RuleVersion {
+    /// First day in force.
+    pub valid_from: NaiveDate,
+    /// First day no longer in force (exclusive), if any.
+    pub valid_until: Option<NaiveDate>,
+    /// Vietnamese label.
+    pub label_vi: String,
+    /// English label.
+    pub label_en: String,
+    /// The legal source.
+    pub citation: Arc<Citation>,
+    /// Further sources.
+    pub also: Vec<Citation>,
+    /// The condition (absent: always).
+    pub when: Option<Cond>,
+    /// The kind-specific part.
+    pub body: Body,
+    /// How to choose a version across a change of law.
+    pub transition: Transition,
+    /// Line of the rule in its file.
+    pub line: usize,
+}
+
+impl RuleVersion {
+    /// Whether in force on `date`.
+    pub fn in_force(&self, date: NaiveDate) -> bool {
+        self.valid_from <= date && self.valid_until.is_none_or(|u| date < u)
+    }
+}
+
+/// A rule with its versions, sorted by start date, never overlapping.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// The stable id.
+    pub id: RuleId,
+    /// What it decides.
+    pub kind: RuleKind,
+    /// Its versions.
+    pub versions: Vec<RuleVersion>,
+}
+
+impl Rule {
+    /// The version in force on `date`.
+    pub fn version_at(&self, date: NaiveDate) -> Option<(usize, &RuleVersion)> {
+        self.versions
+            .iter()
+            .enumerate()
+            .find(|(_, v)| v.in_force(date))
+    }
+}
+
+/// The unit of a parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamUnit {
+    /// Working days.
+    WorkingDays,
+    /// A count.
+    Count,
+    /// A percentage.
+    Percent,
+    /// Calendar days.
+    Days,
+}
+
+/// One dated value of a parameter.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParamVersion {
+    /// The value.
+    pub value: i64,
+    /// First day in force.
+    pub valid_from: NaiveDate,
+    /// First day no longer in force.
+    pub valid_until: Option<NaiveDate>,
+    /// Whether the value is a suggested default rather than a number from a source.
+    pub default: bool,
+    /// Where the value comes from.
+    pub citation: Option<Citation>,
+}
+
+/// A named parameter with a unit and dated values.
+#[derive(Debug, Clone, Serialize)]
+pub struct Param {
+    /// Its name (`param.NAME` in conditions).
+    pub name: String,
+    /// Its unit.
+    pub unit: ParamUnit,
+    /// Vietnamese label.
+    pub label_vi: String,
+    /// English label.
+    pub label_en: String,
+    /// Its values over time.
+    pub versions: Vec<ParamVersion>,
+}
+
+impl Param {
+    /// The value in force on `date`.
+    pub fn value_at(&self, date: NaiveDate) -> Option<i64> {
+        self.versions
+            .iter()
+            .find(|v| v.valid_from <= date && v.valid_until.is_none_or(|u| date < u))
+            .map(|v| v.value)
+    }
+}
+
+/// Facts about a policy as a whole.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyMeta {
+    /// Its id, e.g. `vn-2023`.
+    pub id: String,
+    /// Its version label.
+    pub version: String,
+    /// Vietnamese title.
+    pub title_vi: String,
+    /// English title.
+    pub title_en: String,
+    /// The earliest review date it can judge.
+    pub valid_from: NaiveDate,
+    /// The first date it can no longer judge, if any.
+    pub valid_until: Option<NaiveDate>,
+    /// A hash of the source text, to record which policy decided.
+    pub content_hash: String,
+    /// Where it was loaded from.
+    pub origin: String,
+}
+
+/// A validated, compiled policy: the only form that can be evaluated.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub(crate) meta: PolicyMeta,
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) params: Vec<Param>,
+    pub(crate) index: HashMap<RuleId, usize>,
+}
+
+impl Policy {
+    /// Parses and checks a policy from TOML text; `origin` names the file in errors.
+    ///
+    /// # Errors
+    /// [`PolicyError`] with every problem found, each located by file, line and column.
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<Policy, PolicyError> {
+        load::load(text, origin)
+    }
+
+    /// Reads and checks a policy file.
+    ///
+    /// # Errors
+    /// [`PolicyError::Io`] when it cannot be read, otherwise as [`Policy::from_toml_str`].
+    pub fn load(path: &std::path::Path) -> Result<Policy, PolicyError> {
+        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Io {
+            file: path.display().to_string(),
+            message: source.to_string(),
+        })?;
+        load::load(&text, &path.display().to_string())
+    }
+
+    /// The bundled 2023 policy.
+    ///
+    /// # Errors
+    /// Only if the bundled file were broken; a test guarantees it is not.
+    ///
+    /// # Example
+    /// ```
+    /// let policy = accountable::policy::Policy::bundled()?;
+    /// assert_eq!(policy.meta().id, "vn-2023");
+    /// # Ok::<(), accountable::policy::PolicyError>(())
+    /// ```
+    pub fn bundled() -> Result<Policy, PolicyError> {
+        load::load(BUNDLED_2023, "policies/vn-2023.toml")
+    }
+
+    /// Facts about the policy.
+    pub fn meta(&self) -> &PolicyMeta {
+        &self.meta
+    }
+    /// The rules, sorted by id.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+    /// A rule by id.
+    pub fn rule(&self, id: &RuleId) -> Option<&Rule> {
+        self.index.get(id).and_then(|&i| self.rules.get(i))
+    }
+    /// The parameters.
+    pub fn params(&self) -> &[Param] {
+        &self.params
+    }
+    /// A parameter by name.
+    pub fn param(&self, name: &str) -> Option<&Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
