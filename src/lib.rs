@@ -20,4 +20,7 @@ pub mod time;
 pub use id::{DelegationId, EventId, Field, IdError, OfficialId, RuleId, StepId, TaskId, UnitId};
 pub mod calendar;
 pub mod engine;
+pub mod io;
 pub mod policy;
+pub mod sample;
+pub mod schema;

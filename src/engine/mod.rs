@@ -6,13 +6,12 @@
 //!
 //! # Example
 //! ```
-//! use accountable::{engine::evaluate, model::Case, policy::Policy, sample};
+//! use accountable::{engine::evaluate, policy::Policy, sample};
 //! let policy = Policy::bundled()?;
-//! let corpus = sample::corpus()?;
-//! let case = corpus.case(0).expect("the sample has tasks");
-//! let as_of = chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
-//! let d = evaluate(&policy, &case, as_of)?;
-//! assert_eq!(d.steps.len(), case.task().steps.len());
+//! for case in sample::corpus()? {
+//!     let d = evaluate(&policy, &case, sample::as_of())?;
+//!     assert_eq!(d.steps.len(), case.task().steps.len());
+//! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
