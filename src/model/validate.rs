@@ -874,3 +874,7 @@ fn check_assignees(org: &ValidOrganisation, task: &Task, events: &[Event], p: &m
         }
     }
 }
+
+#[cfg(test)]
+#[path = "validate_tests.rs"]
+mod tests;

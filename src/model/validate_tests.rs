@@ -1,0 +1,3 @@
+//! Unit tests of every validation rule.
+
+use super::*;
