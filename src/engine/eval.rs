@@ -213,6 +213,32 @@ impl<'a> Env<'a, '_> {
                 }
                 V::List(Rc::new(out))
             }
+            Node::Map(head, s, src, cond) => {
+                let items = match self.eval(src)? {
+                    V::List(l) => l,
+                    _ => Rc::new(Vec::new()),
+                };
+                if self.vars.len() <= *s {
+                    self.vars.resize(*s + 1, V::None);
+                }
+                let mut out = Vec::new();
+                for it in items.iter() {
+                    if let Some(slot_v) = self.vars.get_mut(*s) {
+                        *slot_v = it.clone();
+                    }
+                    let ok = match cond {
+                        Some(c) => self.eval(c)?.truthy(),
+                        None => true,
+                    };
+                    if ok {
+                        let v = self.eval(head)?;
+                        if !matches!(v, V::None) {
+                            out.push(v);
+                        }
+                    }
+                }
+                V::List(Rc::new(out))
+            }
             Node::Quant(q, s, src, cond) => {
                 let items = match self.eval(src)? {
                     V::List(l) => l,
@@ -299,6 +325,7 @@ impl<'a> Env<'a, '_> {
                 F::TAssignedBy => oo(task.assigned_by.as_ref()),
                 F::TExtensions => V::Int(facts.task.extensions),
                 F::TApologies => V::Int(facts.task.apologies),
+                F::TEnd => V::Date(facts.end),
                 _ => V::None,
             },
             (V::Step(i), f) => {
@@ -319,6 +346,7 @@ impl<'a> Env<'a, '_> {
                     }
                     F::SStarted => od(facts.step_started.get(ix).copied().flatten()),
                     F::SCompleted => od(facts.step_completed.get(ix).copied().flatten()),
+                    F::SDate => V::Date(facts.step_date(ix)),
                     _ => V::None,
                 }
             }
@@ -653,6 +681,18 @@ impl<'a> Env<'a, '_> {
                     (Some(o), V::Field(fl), V::Date(d)) => {
                         V::Bool(org.delegations_to(o, fl, d).next().is_some())
                     }
+                    _ => V::Bool(false),
+                }
+            }
+            Func::IsLeader => {
+                let (o, d) = (next(), next());
+                match (o.as_official(), d) {
+                    (Some(o), V::Date(d)) => V::Bool(org.positions_of(o, d).any(|p| {
+                        matches!(
+                            p.role,
+                            Role::Head | Role::Deputy | Role::ActingHead | Role::OfficeHead
+                        )
+                    })),
                     _ => V::Bool(false),
                 }
             }

@@ -49,6 +49,9 @@ pub(crate) struct Facts<'a> {
     pub step_completed: Vec<Option<NaiveDate>>,
     pub stops: Vec<(NaiveDate, NaiveDate)>,
     pub task: TaskFacts,
+    /// The closing date, or the review date while open.
+    pub end: NaiveDate,
+    pub as_of: NaiveDate,
 }
 
 impl<'a> Facts<'a> {
@@ -175,6 +178,8 @@ impl<'a> Facts<'a> {
             step_started,
             step_completed,
             stops,
+            end,
+            as_of,
             task: TaskFacts {
                 received,
                 due,
@@ -188,6 +193,16 @@ impl<'a> Facts<'a> {
                 events_after_as_of: all.len() - n_events,
             },
         })
+    }
+
+    /// The act date of a step: its completion, else the task's end, never after the review date.
+    pub(crate) fn step_date(&self, i: usize) -> NaiveDate {
+        self.step_completed
+            .get(i)
+            .copied()
+            .flatten()
+            .unwrap_or(self.end)
+            .min(self.as_of)
     }
 
     /// Working days of clock stop inside `(a, b]`.

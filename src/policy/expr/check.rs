@@ -13,9 +13,10 @@
 //!   effective_due current_due closed late_days overdue clock_stopped_days
 //!   steps stakeholders mandatory_consultees superior_approval_required
 //!   new difficult unprecedented pilot incomplete_legal_basis novel
-//!   assigned_by extensions apologies`
+//!   assigned_by extensions apologies end` (`end`: the closing date, or the
+//!   review date while open)
 //! - step: `id kind index assignee deputy collective due events started
-//!   completed`
+//!   completed date` (`date`: completion date, else the task's `end`)
 //! - event: `id kind actor step date index to to_unit reason legal_basis
 //!   addressees reply_by unit position request recommendation
 //!   in_principle_only mode delegation new_deadline new_return_date
@@ -31,7 +32,12 @@
 //! `holds(o, role, u, d)`, `serves_in(o, u, d)`, `competent(u, f)`,
 //! `within(u, ancestor)`, `superior_of(a, b)`, `delegated(o, f, d)`,
 //! `len(list)`, `date("YYYY-MM-DD")`, `max(a, b)`, `min(a, b)`,
-//! `is_working_day(d)`, `stopped_days(a, b)`.
+//! `is_working_day(d)`, `stopped_days(a, b)`, `is_leader(o, d)` (holds a
+//! head, deputy, acting head or office head post).
+//!
+//! Lists: `[x in xs where c]` filters, `[expr for x in xs where c]` maps
+//! (results that are `none` are dropped), `exists`, `all`, `count`,
+//! `first` quantify, `xs + ys` concatenates, `x in xs` tests membership.
 //!
 //! Comparisons with `none` are false, except `==` and `!=`; a field of
 //! `none` is `none`.
@@ -223,6 +229,7 @@ pub enum F {
     TAssignedBy,
     TExtensions,
     TApologies,
+    TEnd,
     // step
     SId,
     SKind,
@@ -234,6 +241,7 @@ pub enum F {
     SEvents,
     SStarted,
     SCompleted,
+    SDate,
     // event
     EId,
     EKind,
@@ -419,6 +427,7 @@ fn field_table(base: &Ty) -> &'static [(&'static str, F, fn() -> Ty)] {
             ("assigned_by", F::TAssignedBy, oo),
             ("extensions", F::TExtensions, i),
             ("apologies", F::TApologies, i),
+            ("end", F::TEnd, d),
         ],
         T::Step => &[
             ("id", F::SId, s),
@@ -431,6 +440,7 @@ fn field_table(base: &Ty) -> &'static [(&'static str, F, fn() -> Ty)] {
             ("events", F::SEvents, le),
             ("started", F::SStarted, od),
             ("completed", F::SCompleted, od),
+            ("date", F::SDate, d),
         ],
         T::Event => &[
             ("id", F::EId, s),
@@ -526,6 +536,7 @@ pub enum Func {
     Min,
     IsWorkingDay,
     StoppedDays,
+    IsLeader,
 }
 
 fn func_sig(name: &str) -> Option<(Func, Vec<Ty>, Ty)> {
@@ -551,6 +562,7 @@ fn func_sig(name: &str) -> Option<(Func, Vec<Ty>, Ty)> {
         "min" => (Func::Min, vec![Int, Int], Int),
         "is_working_day" => (Func::IsWorkingDay, vec![Date], Bool),
         "stopped_days" => (Func::StoppedDays, vec![Date, Date], Int),
+        "is_leader" => (Func::IsLeader, vec![Official, Date], Bool),
         _ => return None,
     })
 }
@@ -572,6 +584,7 @@ const FUNC_NAMES: &[&str] = &[
     "min",
     "is_working_day",
     "stopped_days",
+    "is_leader",
     "date",
     "exists",
     "all",
@@ -636,6 +649,7 @@ pub enum Node {
     Concat(Box<Expr>, Box<Expr>),
     List(Vec<Expr>),
     Quant(Quant, usize, Box<Expr>, Option<Box<Expr>>),
+    Map(Box<Expr>, usize, Box<Expr>, Option<Box<Expr>>),
 }
 
 /// A type error or unknown name.
@@ -832,6 +846,35 @@ impl Checker<'_> {
                 (
                     mk(Node::List(out)),
                     Ty::List(Box::new(ty.unwrap_or(Ty::Null))),
+                )
+            }
+            Ast::Map(head, var, src, cond, _) => {
+                let (s, st) = self.expr(src)?;
+                let Ty::List(item) = st.base().clone() else {
+                    return err(
+                        src.span(),
+                        format!("`for {var} in …` needs a list, found {st}"),
+                    );
+                };
+                let slot_no = self.scope.vars.len();
+                self.scope.vars.push((var.clone(), (*item).clone()));
+                let res = (|| {
+                    let c = match cond {
+                        Some(c) => {
+                            let (cx, ct) = self.expr(c)?;
+                            self.want(&Ty::Bool, &ct, c.span())?;
+                            Some(Box::new(cx))
+                        }
+                        None => None,
+                    };
+                    let (h, ht) = self.expr(head)?;
+                    Ok((c, h, ht))
+                })();
+                self.scope.vars.pop();
+                let (c, h, ht) = res?;
+                (
+                    mk(Node::Map(Box::new(h), slot_no, Box::new(s), c)),
+                    Ty::List(Box::new(ht.base().clone())),
                 )
             }
             Ast::Quant(q, var, src, cond, _) => {

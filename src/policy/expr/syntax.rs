@@ -12,7 +12,8 @@
 //! primary := int | string | "true" | "false" | "none" | ident
 //!          | ident "(" args ")"                       function call
 //!          | q "(" ident "in" expr ("where" expr)? ")"  q ∈ exists, all, count, first
-//!          | "[" ident "in" expr "where" expr "]"       comprehension
+//!          | "[" ident "in" expr "where" expr "]"       filter
+//!          | "[" expr "for" ident "in" expr ("where" expr)? "]"   map (none results dropped)
 //!          | "[" (expr ("," expr)*)? "]"              list
 //!          | "(" expr ")"
 //! ```
@@ -243,6 +244,8 @@ pub enum Ast {
     List(Vec<Ast>, Span),
     /// Quantifier or comprehension.
     Quant(Quant, String, Box<Ast>, Option<Box<Ast>>, Span),
+    /// `[head for x in xs where c]`.
+    Map(Box<Ast>, String, Box<Ast>, Option<Box<Ast>>, Span),
 }
 
 impl Ast {
@@ -259,7 +262,8 @@ impl Ast {
             | Ast::Bin(_, _, _, s)
             | Ast::Not(_, s)
             | Ast::List(_, s)
-            | Ast::Quant(_, _, _, _, s) => *s,
+            | Ast::Quant(_, _, _, _, s)
+            | Ast::Map(_, _, _, _, s) => *s,
         }
     }
 }
@@ -537,6 +541,26 @@ impl Parser<'_> {
                 ));
             }
         }
+        if self.is_kw("for") {
+            self.bump()?;
+            let (var, _) = self.ident()?;
+            self.expect_kw("in")?;
+            let src = self.expr()?;
+            let cond = if self.is_kw("where") {
+                self.bump()?;
+                Some(Box::new(self.expr()?))
+            } else {
+                None
+            };
+            let end = self.expect_op("]")?;
+            return Ok(Ast::Map(
+                Box::new(first),
+                var,
+                Box::new(src),
+                cond,
+                open.to(end),
+            ));
+        }
         let mut items = vec![first];
         while self.is_op(",") {
             self.bump()?;
@@ -564,6 +588,8 @@ mod tests {
         assert!(matches!(e, Ast::Bin(BinOp::Or, _, _, _)));
         let e = parse("count(x in events where x.kind == \"completed\") >= 2").unwrap();
         assert!(matches!(e, Ast::Bin(BinOp::Ge, _, _, _)));
+        let e = parse("[x.actor for x in events where x.kind == \"reminder\"]").unwrap();
+        assert!(matches!(e, Ast::Map(..)));
         let e = parse("[x in events where x.actor == task.assigned_by]").unwrap();
         assert!(matches!(e, Ast::Quant(Quant::Filter, _, _, _, _)));
     }
