@@ -19,7 +19,9 @@ pub mod time;
 
 pub use id::{DelegationId, EventId, Field, IdError, OfficialId, RuleId, StepId, TaskId, UnitId};
 pub mod calendar;
+pub mod clausetest;
 pub mod engine;
+pub mod explain;
 pub mod io;
 pub mod policy;
 pub mod sample;

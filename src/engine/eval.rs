@@ -326,6 +326,13 @@ impl<'a> Env<'a, '_> {
                 F::TExtensions => V::Int(facts.task.extensions),
                 F::TApologies => V::Int(facts.task.apologies),
                 F::TEnd => V::Date(facts.end),
+                F::TPublished => V::List(Rc::new(
+                    task.legal
+                        .published_documents
+                        .iter()
+                        .map(|d| V::Str(d))
+                        .collect(),
+                )),
                 _ => V::None,
             },
             (V::Step(i), f) => {

@@ -18,8 +18,11 @@ pub enum ReplyPosition {
 }
 
 /// An event of a task's life: an instant, an actor, the step, and what happened.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+///
+/// In JSON the kind's fields sit beside the common ones:
+/// `{"id": "e1", "at": "2025-03-03T09:00:00+07:00", "actor": "cv", "kind": "assigned", "to": "cv2"}`.
+/// Unknown fields are rejected, for the common part and for each kind.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Event {
     /// The event's id, unique within the task.
     pub id: EventId,
@@ -57,7 +60,7 @@ pub struct MeetingItem {
 
 /// What happened in an event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum EventKind {
     /// The step was assigned to an official (giao việc, phân công).
@@ -287,4 +290,39 @@ impl EventKind {
         "supplement_received",
         "completed",
     ];
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        #[derive(Deserialize)]
+        struct Common {
+            id: EventId,
+            at: DateTime<FixedOffset>,
+            actor: OfficialId,
+            #[serde(default)]
+            step: Option<StepId>,
+            #[serde(default)]
+            document: Option<String>,
+        }
+        let mut map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        let mut common = serde_json::Map::new();
+        for key in ["id", "at", "actor", "step", "document"] {
+            if let Some(v) = map.remove(key) {
+                common.insert(key.to_string(), v);
+            }
+        }
+        let c: Common =
+            serde_json::from_value(serde_json::Value::Object(common)).map_err(D::Error::custom)?;
+        let kind: EventKind = serde_json::from_value(serde_json::Value::Object(map))
+            .map_err(|e| D::Error::custom(format!("event `{}`: {e}", c.id)))?;
+        Ok(Event {
+            id: c.id,
+            at: c.at,
+            actor: c.actor,
+            step: c.step,
+            document: c.document,
+            kind,
+        })
+    }
 }

@@ -103,17 +103,19 @@ fn render_all(d: &[Diagnostic]) -> String {
 }
 
 /// Byte offset → line and column.
-pub(crate) struct LineIndex {
+pub struct LineIndex {
     starts: Vec<usize>,
 }
 
 impl LineIndex {
-    pub(crate) fn new(text: &str) -> Self {
+    /// Indexes the line starts of `text`.
+    pub fn new(text: &str) -> Self {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         LineIndex { starts }
     }
-    pub(crate) fn locate(&self, text: &str, offset: usize) -> (usize, usize) {
+    /// The 1-based line and column of a byte offset.
+    pub fn locate(&self, text: &str, offset: usize) -> (usize, usize) {
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         let start = self.starts.get(line - 1).copied().unwrap_or(0);
         let col = text

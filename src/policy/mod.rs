@@ -16,6 +16,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::id::RuleId;
+#[doc(hidden)]
+pub use load::LineIndex as LineIndexPub;
 pub use load::{Diagnostic, PolicyError};
 pub use vocab::{Behaviour, Capacity, Citation, Grade, Measure, Severity};
 

@@ -13,7 +13,7 @@
 //!   effective_due current_due closed late_days overdue clock_stopped_days
 //!   steps stakeholders mandatory_consultees superior_approval_required
 //!   new difficult unprecedented pilot incomplete_legal_basis novel
-//!   assigned_by extensions apologies end` (`end`: the closing date, or the
+//!   assigned_by extensions apologies end published_documents` (`end`: the closing date, or the
 //!   review date while open)
 //! - step: `id kind index assignee deputy collective due events started
 //!   completed date` (`date`: completion date, else the task's `end`)
@@ -230,6 +230,7 @@ pub enum F {
     TExtensions,
     TApologies,
     TEnd,
+    TPublished,
     // step
     SId,
     SKind,
@@ -428,6 +429,7 @@ fn field_table(base: &Ty) -> &'static [(&'static str, F, fn() -> Ty)] {
             ("extensions", F::TExtensions, i),
             ("apologies", F::TApologies, i),
             ("end", F::TEnd, d),
+            ("published_documents", F::TPublished, lstr),
         ],
         T::Step => &[
             ("id", F::SId, s),

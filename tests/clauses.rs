@@ -1,0 +1,49 @@
+//! Runs the bundled clause tests and the scenario corpus through the public
+//! runner: every test must pass, and every rule of the bundled policy must be
+//! exercised both firing and not firing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::Path;
+
+use accountable::clausetest::{load_dir, render_report, run};
+use accountable::policy::Policy;
+
+fn all_tests() -> Vec<accountable::clausetest::ClauseTest> {
+    let mut tests = load_dir(Path::new("policies/tests/vn-2023")).unwrap();
+    tests.extend(load_dir(Path::new("tests/scenarios")).unwrap());
+    tests
+}
+
+#[test]
+fn bundled_clause_tests_and_scenarios_pass_with_full_coverage() {
+    let policy = Policy::bundled().unwrap();
+    let report = run(&policy, &all_tests());
+    let text = render_report(&report);
+    assert_eq!(report.failed(), 0, "{text}");
+    assert!(
+        report.coverage.uncovered.is_empty(),
+        "rules never exercised both ways: {:?}",
+        report.coverage.uncovered
+    );
+    assert!((report.coverage.percent - 100.0).abs() < f64::EPSILON);
+}
+
+#[test]
+fn scenario_corpus_is_large_enough_and_exact() {
+    let tests = load_dir(Path::new("tests/scenarios")).unwrap();
+    let files: std::collections::BTreeSet<_> = tests.iter().map(|t| t.file.clone()).collect();
+    assert!(files.len() >= 60, "only {} scenario files", files.len());
+    for t in &tests {
+        assert!(
+            t.expect.findings.is_some() && t.expect.mode.as_deref() != Some("contains"),
+            "scenario `{}` in {} must list its exact findings",
+            t.name,
+            t.file
+        );
+    }
+}
