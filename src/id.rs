@@ -42,6 +42,12 @@ pub(crate) fn check_id(s: &str) -> Result<(), IdError> {
     Ok(())
 }
 
+/// Ids built by the crate itself from short ASCII text it controls.
+pub(crate) trait Trusted {
+    /// Builds the id without checking (the caller guarantees the form).
+    fn trusted(s: &str) -> Self;
+}
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -63,6 +69,11 @@ macro_rules! id_type {
             /// The id as a string slice.
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+        }
+        impl Trusted for $name {
+            fn trusted(s: &str) -> Self {
+                Self(Arc::from(s))
             }
         }
         impl fmt::Display for $name {

@@ -22,6 +22,7 @@ pub mod calendar;
 pub mod clausetest;
 pub mod engine;
 pub mod explain;
+pub mod generate;
 pub mod io;
 pub mod policy;
 pub mod sample;

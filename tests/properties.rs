@@ -1,0 +1,218 @@
+//! Properties of the engine and the types, over generated organisations and task histories.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::{Arc, OnceLock};
+
+use accountable::engine::{Determination, Evaluator, JudgeBy, StepStatus};
+use accountable::generate::{GenConfig, GenOrg, organisation, task};
+use accountable::model::{Case, EventKind, TaskRecord, ValidCase, ValidOrganisation};
+use accountable::policy::{BUNDLED_2023, Policy};
+use chrono::NaiveDate;
+use proptest::prelude::*;
+
+fn policy() -> &'static Policy {
+    static P: OnceLock<Policy> = OnceLock::new();
+    P.get_or_init(|| Policy::bundled().unwrap())
+}
+
+struct World {
+    cfg: GenConfig,
+    org: GenOrg,
+    vorg: Arc<ValidOrganisation>,
+}
+
+fn world() -> &'static World {
+    static W: OnceLock<World> = OnceLock::new();
+    W.get_or_init(|| {
+        let cfg = GenConfig {
+            seed: 7,
+            departments: 6,
+            staff_per_unit: 3,
+            events_per_task: 12,
+            avoidance_percent: 60,
+        };
+        let org = organisation(&cfg);
+        let vorg = Arc::new(ValidOrganisation::new(org.organisation.clone()).unwrap());
+        World { cfg, org, vorg }
+    })
+}
+
+fn case(n: usize, seed: u64) -> ValidCase {
+    let w = world();
+    let cfg = GenConfig { seed, ..w.cfg };
+    ValidCase::new(w.vorg.clone(), task(&cfg, &w.org, n)).unwrap()
+}
+
+fn as_of_strategy() -> impl Strategy<Value = NaiveDate> {
+    (0i64..900)
+        .prop_map(|d| NaiveDate::from_ymd_opt(2024, 1, 10).unwrap() + chrono::Duration::days(d))
+}
+
+fn without_hash(d: &Determination) -> serde_json::Value {
+    let mut v = serde_json::to_value(d).unwrap();
+    v.as_object_mut().unwrap().remove("policy_hash");
+    v
+}
+
+/// The bundled policy with its `[[rule]]` blocks in another order.
+fn shuffled_policy(seed: u64) -> String {
+    let (head, rest) = BUNDLED_2023.split_once("\n[[rule]]").unwrap();
+    let mut blocks: Vec<String> = format!("\n[[rule]]{rest}")
+        .split("\n[[rule]]")
+        .filter(|b| !b.trim().is_empty())
+        .map(|b| format!("\n[[rule]]{b}"))
+        .collect();
+    let mut rng = accountable::generate::Rng::new(seed);
+    for i in (1..blocks.len()).rev() {
+        let j = rng.below(i + 1);
+        blocks.swap(i, j);
+    }
+    format!("{head}{}", blocks.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn evaluation_is_deterministic(n in 0usize..10_000, seed in 0u64..50, as_of in as_of_strategy()) {
+        let c = case(n, seed);
+        let a = Evaluator::new(policy()).evaluate(&c, as_of);
+        let b = Evaluator::new(policy()).evaluate(&c, as_of);
+        prop_assert_eq!(a, b);
+    }
+
+    #[test]
+    fn invariants_hold(n in 0usize..10_000, seed in 0u64..50, as_of in as_of_strategy(), review in any::<bool>()) {
+        let c = case(n, seed);
+        let judge = if review { JudgeBy::ReviewDate } else { JudgeBy::ActDate };
+        let Ok(d) = Evaluator::new(policy()).judge_by(judge).evaluate(&c, as_of) else { return Ok(()) };
+        let ids: Vec<_> = c.events().iter().map(|e| e.id.clone()).collect();
+        for s in &d.steps {
+            // One primary accountable individual per step, or a reported gap or overlap.
+            let expect = match s.primaries().len() { 0 => StepStatus::Gap, 1 => StepStatus::Ok, _ => StepStatus::Overlap };
+            prop_assert_eq!(s.status, expect);
+            for a in &s.accountable {
+                prop_assert!(!a.citation.document.is_empty());
+                prop_assert!(policy().rule(&a.rule).is_some());
+            }
+        }
+        for f in &d.findings {
+            prop_assert!(!f.citation.document.is_empty());
+            for e in &f.evidence {
+                prop_assert!(ids.contains(e), "evidence {} not in the case", e);
+                let ev = c.events().iter().find(|x| &x.id == e).unwrap();
+                prop_assert!(accountable::time::vn_date(&ev.at) <= as_of, "evidence after the review date");
+            }
+            // A rule outside its validity window never appears.
+            let rule = policy().rule(&f.rule).unwrap();
+            let v = &rule.versions[f.version];
+            let judged_on = if review { as_of } else { f.act_date };
+            prop_assert!(v.in_force(judged_on), "{} judged on {} outside its window", f.rule, judged_on);
+        }
+        for q in &d.consequences {
+            prop_assert!(!q.citation.document.is_empty());
+            for b in &q.because {
+                let f = d.findings.iter().find(|f| &f.id == b).unwrap();
+                prop_assert!(f.stands());
+            }
+        }
+        prop_assert_eq!(d.facts.events_after_as_of, c.events().iter().filter(|e| accountable::time::vn_date(&e.at) > as_of).count());
+    }
+
+    #[test]
+    fn case_serde_round_trips(n in 0usize..10_000, seed in 0u64..50) {
+        let w = world();
+        let cfg = GenConfig { seed, ..w.cfg };
+        let rec = task(&cfg, &w.org, n);
+        let case = Case { organisation: w.org.organisation.clone(), task: rec.task.clone(), events: rec.events.clone() };
+        let json = serde_json::to_string(&case).unwrap();
+        let back: Case = serde_json::from_str(&json).unwrap();
+        prop_assert_eq!(&back, &case);
+        let line = serde_json::to_string(&rec).unwrap();
+        let back: TaskRecord = serde_json::from_str(&line).unwrap();
+        prop_assert_eq!(back, rec);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn reordering_rules_changes_nothing(order in 0u64..1_000, n in 0usize..10_000, seed in 0u64..50, as_of in as_of_strategy()) {
+        let shuffled = Policy::from_toml_str(&shuffled_policy(order), "shuffled.toml").unwrap();
+        let c = case(n, seed);
+        let a = Evaluator::new(policy()).evaluate(&c, as_of).map(|d| without_hash(&d)).ok();
+        let b = Evaluator::new(&shuffled).evaluate(&c, as_of).map(|d| without_hash(&d)).ok();
+        prop_assert_eq!(a, b);
+    }
+
+    #[test]
+    fn a_defeating_exception_only_removes_findings(which in 0usize..4, n in 0usize..10_000, seed in 0u64..50, as_of in as_of_strategy()) {
+        let conditions = ["true", "task.novel", "official == task.assigned_by", "task.late_days > 2"];
+        let targets: Vec<String> = policy().rules().iter().filter(|r| r.id.as_str().starts_with("avoid.")).map(|r| format!("\"{}\"", r.id)).collect();
+        let extra = format!(
+            "\n[[rule]]\nid = \"exc.test_extra\"\nkind = \"exception\"\nlabel_vi = \"x\"\nlabel_en = \"x\"\ncite = {{ source = \"cd280\" }}\ndefeats = [{}]\nwhen = \"{}\"\n",
+            targets.join(", "),
+            conditions[which]
+        );
+        let stronger = Policy::from_toml_str(&format!("{BUNDLED_2023}{extra}"), "extra.toml").unwrap();
+        let c = case(n, seed);
+        let Ok(a) = Evaluator::new(policy()).evaluate(&c, as_of) else { return Ok(()) };
+        let b = Evaluator::new(&stronger).evaluate(&c, as_of).unwrap();
+        let key = |f: &accountable::engine::Finding| (f.rule.clone(), f.official.clone(), f.evidence.clone(), f.step.clone());
+        let before: Vec<_> = a.standing().map(key).collect();
+        let after: Vec<_> = b.standing().map(key).collect();
+        for f in &after {
+            prop_assert!(before.contains(f), "a finding appeared: {:?}", f);
+        }
+        prop_assert!(b.consequences.len() <= a.consequences.len());
+    }
+}
+
+#[test]
+fn every_event_kind_round_trips() {
+    use accountable::model::Event;
+    let kinds = EventKind::NAMES;
+    let samples = [
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"assigned","to":"b"}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"accepted"}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"declined","reason":"r","legal_basis":"Luật X"}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"transferred_up","to_unit":"u"}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"transferred_sideways","to_unit":"u"}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"returned","reason":"r","legal_basis":"L","to_unit":"u"}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"consultation_requested","addressees":["u"],"reply_by":"2025-03-10"}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"consultation_replied","unit":"u","position":"vague","request":"e0"}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"proposal_submitted","recommendation":false}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"decision_issued","in_principle_only":true}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"signed","mode":"tuq","delegation":"d"}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"deadline_extended","new_deadline":"2025-04-01","reason":"r"}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"apology_issued","new_return_date":"2025-04-01"}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"progress_update","note":"n"}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"reminder","to":"b"}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"instruction_requested","to":"b","answer_by":"2025-03-05"}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"meeting_held","items":[{"title":"t","field":"land","spoke":["a"],"silent":["b"]}],"absent_with_leave":["c"],"recused":["d"]}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"vote","collective":"u","in_favour":["a"],"dissent":["b"]}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"obstacle_certified","reason":"lũ","force_majeure":true}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"order_given","to":"b"}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"written_objection","superior":"b","reason":"trái luật"}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"innovation_approved","approved_by":"b"}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"supplement_requested","documents":["x"]}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"supplement_received"}"#,
+        r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","step":"s1","document":"1/QĐ","kind":"completed"}"#,
+    ];
+    assert_eq!(samples.len(), kinds.len());
+    for (s, k) in samples.iter().zip(kinds) {
+        let e: Event = serde_json::from_str(s).unwrap();
+        assert_eq!(e.kind.name(), *k);
+        let back: Event = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
+        assert_eq!(back, e);
+    }
+    // Unknown fields are refused, in the common part and in a kind.
+    assert!(serde_json::from_str::<Event>(r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"accepted","extra":1}"#).is_err());
+    assert!(serde_json::from_str::<Event>(r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"assigned","to":"b","too":"c"}"#).is_err());
+}
