@@ -429,10 +429,10 @@ fn check_json(name: &str, expect: &Expect) -> Vec<String> {
             if line != want_line {
                 bad.push(format!("{name}: line {line}, expected {want_line}"));
             }
-            if let Some(c) = want_column {
-                if column != c {
-                    bad.push(format!("{name}: column {column}, expected {c}"));
-                }
+            if let Some(c) = want_column
+                && column != c
+            {
+                bad.push(format!("{name}: column {column}, expected {c}"));
             }
             let shown = err.to_string();
             let prefix = format!("{file}:{line}:{column}: at `{got_path}`: ");
@@ -578,12 +578,10 @@ fn missing_file_is_an_io_error() {
 // JSON Lines corpora.
 // ---------------------------------------------------------------------------
 
-fn open_corpus(
-    name: &str,
-) -> (
-    String,
-    Result<CorpusReader<BufReader<std::fs::File>>, CaseFileError>,
-) {
+type FileCorpus = CorpusReader<BufReader<std::fs::File>>;
+
+/// Opens a corpus file: its name as reported, and the reader or the error.
+fn open_corpus(name: &str) -> (String, Result<FileCorpus, CaseFileError>) {
     let path = dir().join(name);
     let file = path.display().to_string();
     let input = BufReader::new(std::fs::File::open(&path).unwrap());

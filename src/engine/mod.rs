@@ -635,14 +635,26 @@ impl<'p> Evaluator<'p> {
                                 }
                             }
                         }
-                        _ => raw.push(RawFinding {
-                            rule_ix: ri,
-                            version: vi,
-                            official: o,
-                            binding: b.clone(),
-                            evidence: ev.clone(),
-                            scope,
-                        }),
+                        _ => {
+                            // The same rule finding the same official on the same evidence twice
+                            // (e.g. through two steps they hold) is one finding.
+                            let dup = raw.iter().any(|r| {
+                                r.rule_ix == ri
+                                    && r.official == o
+                                    && r.evidence == ev
+                                    && r.version == vi
+                            });
+                            if !dup {
+                                raw.push(RawFinding {
+                                    rule_ix: ri,
+                                    version: vi,
+                                    official: o,
+                                    binding: b.clone(),
+                                    evidence: ev.clone(),
+                                    scope,
+                                });
+                            }
+                        }
                     }
                 }
             }

@@ -411,7 +411,7 @@ impl ValidOrganisation {
             .find(|p| p.role == role)
             .map(|p| &p.official)
     }
-    /// The head of `unit` on `date`; an acting head stands in when no head holds the post.
+    /// The head of `unit` on `date` (role `head` only; an acting head is `holder(unit, Role::ActingHead, date)`).
     pub fn head_of(&self, unit: &UnitId, date: NaiveDate) -> Option<&OfficialId> {
         self.holder(unit, Role::Head, date)
     }
