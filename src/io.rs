@@ -103,6 +103,15 @@ fn parse<T: serde::de::DeserializeOwned>(
     prefix: &str,
 ) -> Result<T, CaseFileError> {
     let syntax = |path: String, inner: &serde_json::Error| {
+        // serde_json counts columns in bytes; report characters, from 1.
+        let line_text = text
+            .lines()
+            .nth(inner.line().saturating_sub(1))
+            .unwrap_or("");
+        let column = line_text
+            .get(..inner.column().min(line_text.len()))
+            .map_or(inner.column(), |s| s.chars().count())
+            .max(1);
         let path = match (prefix.is_empty(), path.as_str()) {
             (_, ".") => prefix.to_string(),
             (true, p) => p.to_string(),
@@ -110,8 +119,8 @@ fn parse<T: serde::de::DeserializeOwned>(
         };
         CaseFileError::Syntax {
             file: file.to_string(),
-            line: inner.line() + line_offset,
-            column: inner.column(),
+            line: inner.line().max(1) + line_offset,
+            column,
             path,
             message: inner
                 .to_string()
@@ -455,7 +464,7 @@ mod tests {
     #[test]
     fn locates_paths() {
         let text = "{\n  \"a\": {\"b\": [1, {\"c\": \"x\"}]},\n  \"d\": 2\n}";
-        assert_eq!(locate_path(text, "a.b[1].c"), Some((2, 23)));
+        assert_eq!(locate_path(text, "a.b[1].c"), Some((2, 24)));
         assert_eq!(locate_path(text, "d"), Some((3, 8)));
         assert_eq!(locate_path(text, "zz"), None);
     }

@@ -276,8 +276,8 @@ fn json_table() -> Vec<(&'static str, Expect)> {
             // `ubnd` → `so-xd` → `ubnd`; `so-tnmt` hangs below the cycle.
             "invalid-cycle.json",
             Invalid(vec![
+                // `so-tnmt` is below the cycle, not on it: not reported.
                 prob("cycle", "organisation.units[0].parent", 8, 19),
-                prob("cycle", "organisation.units[1].parent", 15, 19),
                 prob("cycle", "organisation.units[2].parent", 22, 19),
             ]),
         ),
@@ -636,7 +636,6 @@ fn corpus_with_an_invalid_organisation_line() {
         &text,
         &[
             prob("cycle", "organisation.units[0].parent", 1, 120),
-            prob("cycle", "organisation.units[1].parent", 1, 211),
             prob("cycle", "organisation.units[2].parent", 1, 305),
         ],
         err.problems(),
@@ -688,7 +687,8 @@ fn corpus_with_a_bad_task_on_line_3() {
             message,
             ..
         } => {
-            assert_eq!((line, column), (4, 139));
+            // Columns count characters (the line holds Vietnamese text), as validation errors do.
+            assert_eq!((line, column), (4, 122));
             assert_eq!(path, "task.flags");
             assert!(message.contains("expected struct TaskFlags"), "{message}");
         }

@@ -216,3 +216,26 @@ fn every_event_kind_round_trips() {
     assert!(serde_json::from_str::<Event>(r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"accepted","extra":1}"#).is_err());
     assert!(serde_json::from_str::<Event>(r#"{"id":"e1","at":"2025-03-03T09:00:00+07:00","actor":"a","kind":"assigned","to":"b","too":"c"}"#).is_err());
 }
+
+#[test]
+fn bundled_2025_overlay_loads_and_versions_do_not_overlap() {
+    let p = Policy::bundled_2025().unwrap();
+    assert_eq!(p.meta().id, "vn-2025");
+    assert_eq!(p.meta().overlays, vec!["vn-2025".to_string()]);
+    let r = p.rule(&"avoid.dossier_overdue".parse().unwrap()).unwrap();
+    assert_eq!(r.versions.len(), 2);
+    assert_eq!(
+        r.versions[0].valid_until,
+        NaiveDate::from_ymd_opt(2025, 7, 1)
+    );
+    assert_eq!(r.versions[1].citation.document, "Nghị định 118/2025/NĐ-CP");
+    // The base is untouched.
+    let base = Policy::bundled().unwrap();
+    assert_eq!(
+        base.rule(&"avoid.dossier_overdue".parse().unwrap())
+            .unwrap()
+            .versions
+            .len(),
+        1
+    );
+}

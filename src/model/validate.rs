@@ -254,7 +254,12 @@ impl ValidOrganisation {
             let mut cur = u.parent.as_ref().and_then(|pid| units.get(pid)).copied();
             let mut seen = HashSet::new();
             while let Some(c) = cur {
-                if c == i || !seen.insert(c) {
+                if !seen.insert(c) {
+                    // A cycle above this unit but not through it: its members report it.
+                    chain.clear();
+                    break;
+                }
+                if c == i {
                     p.push(
                         ProblemCode::Cycle,
                         format!("units[{i}].parent"),
@@ -308,6 +313,14 @@ impl ValidOrganisation {
                     pos.until.map(|d| d.to_string()),
                 );
             }
+            if !pos.fields.is_empty() && !matches!(pos.role, Role::Deputy | Role::OfficeHead) {
+                p.push(
+                    ProblemCode::BadFields,
+                    format!("positions[{i}].fields"),
+                    format!("a `{}` position takes no assigned fields; only deputies and office heads do", pos.role.label_en()),
+                    None,
+                );
+            }
             if pos.role == Role::Deputy && pos.fields.is_empty() {
                 p.push(
                     ProblemCode::BadFields,
@@ -325,8 +338,11 @@ impl ValidOrganisation {
                 .or_default()
                 .push(i);
         }
-        // Two heads of one unit at one instant.
-        for idxs in positions_by_unit.values() {
+        // Two heads of one unit at one instant (units in file order, for a stable report).
+        for u in &org.units {
+            let Some(idxs) = positions_by_unit.get(&u.id) else {
+                continue;
+            };
             let heads: Vec<(usize, &Position)> = idxs
                 .iter()
                 .filter_map(|&i| org.positions.get(i).map(|pos| (i, pos)))
@@ -766,11 +782,11 @@ fn check_events(
             EventKind::Vote {
                 in_favour, dissent, ..
             } => {
-                for o in in_favour {
-                    off(o, "in_favour");
+                for (j, o) in in_favour.iter().enumerate() {
+                    off(o, &format!("in_favour[{j}]"));
                 }
-                for o in dissent {
-                    off(o, "dissent");
+                for (j, o) in dissent.iter().enumerate() {
+                    off(o, &format!("dissent[{j}]"));
                 }
             }
             EventKind::MeetingHeld {
@@ -778,13 +794,19 @@ fn check_events(
                 absent_with_leave,
                 recused,
             } => {
-                for it in items {
-                    for o in it.spoke.iter().chain(&it.silent) {
-                        off(o, "items");
+                for (k, it) in items.iter().enumerate() {
+                    for (j, o) in it.spoke.iter().enumerate() {
+                        off(o, &format!("items[{k}].spoke[{j}]"));
+                    }
+                    for (j, o) in it.silent.iter().enumerate() {
+                        off(o, &format!("items[{k}].silent[{j}]"));
                     }
                 }
-                for o in absent_with_leave.iter().chain(recused) {
-                    off(o, "absent_with_leave");
+                for (j, o) in absent_with_leave.iter().enumerate() {
+                    off(o, &format!("absent_with_leave[{j}]"));
+                }
+                for (j, o) in recused.iter().enumerate() {
+                    off(o, &format!("recused[{j}]"));
                 }
             }
             _ => {}

@@ -737,7 +737,7 @@ fn unknown_ids_in_every_event_field() {
                 in_favour: vec![oid("chu-tich"), nobody()],
                 dissent: vec![],
             },
-            "events[0].in_favour",
+            "events[0].in_favour[1]",
         ),
         (
             EventKind::Vote {
@@ -745,7 +745,7 @@ fn unknown_ids_in_every_event_field() {
                 in_favour: vec![oid("chu-tich")],
                 dissent: vec![nobody()],
             },
-            "events[0].dissent",
+            "events[0].dissent[0]",
         ),
         (
             EventKind::Vote {
@@ -761,7 +761,7 @@ fn unknown_ids_in_every_event_field() {
                 absent_with_leave: vec![],
                 recused: vec![],
             },
-            "events[0].items",
+            "events[0].items[0].spoke[0]",
         ),
         (
             EventKind::MeetingHeld {
@@ -769,7 +769,7 @@ fn unknown_ids_in_every_event_field() {
                 absent_with_leave: vec![],
                 recused: vec![],
             },
-            "events[0].items",
+            "events[0].items[0].silent[0]",
         ),
         (
             EventKind::MeetingHeld {
@@ -777,7 +777,15 @@ fn unknown_ids_in_every_event_field() {
                 absent_with_leave: vec![nobody()],
                 recused: vec![],
             },
-            "events[0].absent_with_leave",
+            "events[0].absent_with_leave[0]",
+        ),
+        (
+            EventKind::MeetingHeld {
+                items: vec![],
+                absent_with_leave: vec![],
+                recused: vec![nobody()],
+            },
+            "events[0].recused[0]",
         ),
         (
             EventKind::TransferredUp { to_unit: nowhere() },

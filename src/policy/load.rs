@@ -161,7 +161,7 @@ struct RawSource {
     note: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 struct RawCite {
     source: Spanned<String>,
@@ -177,9 +177,9 @@ struct RawCite {
 struct RawParam {
     name: Spanned<String>,
     value: i64,
-    unit: Spanned<String>,
-    label_vi: String,
-    label_en: String,
+    unit: Option<Spanned<String>>,
+    label_vi: Option<String>,
+    label_en: Option<String>,
     valid_from: Option<Spanned<Datetime>>,
     valid_until: Option<Spanned<Datetime>>,
     #[serde(default)]
@@ -187,9 +187,15 @@ struct RawParam {
     cite: Option<RawCite>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 struct RawRule {
+    /// Which source file the rule came from (set after parsing).
+    #[serde(skip)]
+    src: usize,
+    /// Fields replaced by an overlay, with the overlay's source index.
+    #[serde(skip)]
+    field_src: HashMap<&'static str, usize>,
     id: Spanned<String>,
     kind: Spanned<String>,
     label_vi: String,
@@ -226,14 +232,85 @@ struct RawRule {
     note: Option<String>,
 }
 
-struct Ctx<'a> {
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOverlay {
+    overlay: RawOverlayMeta,
+    #[serde(default)]
+    source: Vec<Spanned<RawSource>>,
+    #[serde(default)]
+    param: Vec<Spanned<RawParam>>,
+    #[serde(default)]
+    disable: Vec<Spanned<String>>,
+    #[serde(default)]
+    replace: Vec<Spanned<RawReplace>>,
+    #[serde(default)]
+    supersede: Vec<Spanned<RawReplace>>,
+    #[serde(default)]
+    rule: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOverlayMeta {
+    id: String,
+    version: Option<String>,
+    title_vi: Option<String>,
+    title_en: Option<String>,
+    valid_until: Option<Spanned<Datetime>>,
+}
+
+/// Fields an overlay may replace in an existing rule (all optional).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReplace {
+    id: Spanned<String>,
+    /// Which version (by its `valid_from`); all versions when absent.
+    version_from: Option<Spanned<Datetime>>,
+    /// For `[[supersede]]`: the date the new version starts; the version in force then ends on it.
+    from: Option<Spanned<Datetime>>,
+    label_vi: Option<String>,
+    label_en: Option<String>,
+    valid_from: Option<Spanned<Datetime>>,
+    valid_until: Option<Spanned<Datetime>>,
+    cite: Option<RawCite>,
+    when: Option<Spanned<String>>,
+    who: Option<Spanned<String>>,
+    evidence: Option<Spanned<String>>,
+    severity: Option<Spanned<String>>,
+    capacity: Option<Spanned<String>>,
+    primary: Option<bool>,
+    defeats: Option<Vec<Spanned<String>>>,
+    transfers_to: Option<Spanned<String>>,
+    min_severity: Option<Spanned<String>>,
+    measure: Option<Spanned<String>>,
+    to: Option<Spanned<String>>,
+    transition: Option<Spanned<String>>,
+}
+
+struct Src<'a> {
     text: &'a str,
     file: &'a str,
     lines: LineIndex,
+}
+
+struct Ctx<'a> {
+    srcs: Vec<Src<'a>>,
+    cur: usize,
+    field_src: HashMap<&'static str, usize>,
+    rule_src: usize,
     diags: Vec<Diagnostic>,
 }
 
 impl Ctx<'_> {
+    fn text(&self) -> &str {
+        self.srcs.get(self.cur).map_or("", |s| s.text)
+    }
+    /// Points locations at the file the named field of the current rule came from.
+    fn field(&mut self, name: &str) {
+        let key = name.split([' ', '[', '.']).next().unwrap_or(name);
+        self.cur = self.field_src.get(key).copied().unwrap_or(self.rule_src);
+    }
     fn at(
         &mut self,
         offset: usize,
@@ -243,10 +320,16 @@ impl Ctx<'_> {
         message: String,
         help: Option<String>,
     ) {
-        let (line, column) = self.lines.locate(self.text, offset);
+        let (line, column, file) = match self.srcs.get(self.cur) {
+            Some(src) => {
+                let (l, c) = src.lines.locate(src.text, offset);
+                (l, c, src.file.to_string())
+            }
+            None => (1, 1, String::new()),
+        };
         self.diags.push(Diagnostic {
             code,
-            file: self.file.to_string(),
+            file,
             line,
             column,
             rule: rule.map(str::to_string),
@@ -257,7 +340,7 @@ impl Ctx<'_> {
     }
     /// Offset of the first character inside a string value whose span includes its quotes.
     fn inner_start(&self, span: std::ops::Range<usize>) -> usize {
-        let raw = self.text.get(span.clone()).unwrap_or("");
+        let raw = self.text().get(span.clone()).unwrap_or("");
         let skip = if raw.starts_with("'''") || raw.starts_with("\"\"\"") {
             let after = raw.get(3..).unwrap_or("");
             3 + if after.starts_with("\r\n") {
@@ -308,33 +391,286 @@ fn fnv_hex(text: &str) -> String {
     format!("{h:016x}")
 }
 
-pub(crate) fn load(text: &str, file: &str) -> Result<Policy, PolicyError> {
+fn syntax_error(text: &str, file: &str, e: &toml::de::Error) -> PolicyError {
     let lines = LineIndex::new(text);
-    let raw: RawFile = toml::from_str(text).map_err(|e| {
-        let (line, column) = e.span().map_or((1, 1), |s| lines.locate(text, s.start));
-        PolicyError::Syntax {
-            file: file.to_string(),
-            line,
-            column,
-            message: e.message().to_string(),
-        }
-    })?;
+    let (line, column) = e.span().map_or((1, 1), |s| lines.locate(text, s.start));
+    PolicyError::Syntax {
+        file: file.to_string(),
+        line,
+        column,
+        message: e.message().to_string(),
+    }
+}
+
+pub(crate) fn load(text: &str, file: &str) -> Result<Policy, PolicyError> {
+    load_many(&[(text.to_string(), file.to_string())])
+}
+
+/// Loads a base policy (first source) with overlays (the others) applied in order.
+pub(crate) fn load_many(texts: &[(String, String)]) -> Result<Policy, PolicyError> {
+    let Some((text, file)) = texts.first() else {
+        return Err(PolicyError::Io {
+            file: String::new(),
+            message: "no policy text given".into(),
+        });
+    };
+    let (text, file) = (text.as_str(), file.as_str());
+    let mut raw: RawFile = toml::from_str(text).map_err(|e| syntax_error(text, file, &e))?;
     let mut cx = Ctx {
-        text,
-        file,
-        lines,
+        srcs: vec![Src {
+            text,
+            file,
+            lines: LineIndex::new(text),
+        }],
+        cur: 0,
+        field_src: HashMap::new(),
+        rule_src: 0,
         diags: Vec::new(),
     };
+    let mut raw_sources: Vec<(usize, Spanned<RawSource>)> =
+        raw.source.drain(..).map(|s| (0, s)).collect();
+    let mut raw_params: Vec<(usize, Spanned<RawParam>)> =
+        raw.param.drain(..).map(|p| (0, p)).collect();
+    let mut raw_rules: Vec<Spanned<RawRule>> = raw.rule.drain(..).collect();
+    let mut meta_id = raw.policy.id.clone();
+    let mut meta_version = raw.policy.version.clone();
+    let mut title_vi = raw.policy.title_vi.clone();
+    let mut title_en = raw.policy.title_en.clone();
+    let mut overlay_until: Option<Spanned<Datetime>> = None;
+    let mut overlay_ids: Vec<String> = Vec::new();
+    let mut disabled: Vec<String> = Vec::new();
+    for (oi, (otext, ofile)) in texts.iter().enumerate().skip(1) {
+        let ov: RawOverlay = toml::from_str(otext).map_err(|e| syntax_error(otext, ofile, &e))?;
+        cx.srcs.push(Src {
+            text: otext,
+            file: ofile,
+            lines: LineIndex::new(otext),
+        });
+        cx.cur = oi;
+        cx.rule_src = oi;
+        overlay_ids.push(ov.overlay.id.clone());
+        meta_id = ov.overlay.id.clone();
+        if let Some(v) = ov.overlay.version {
+            meta_version = v;
+        }
+        if let Some(t) = ov.overlay.title_vi {
+            title_vi = t;
+        }
+        if let Some(t) = ov.overlay.title_en {
+            title_en = t;
+        }
+        if ov.overlay.valid_until.is_some() {
+            overlay_until = ov.overlay.valid_until;
+        }
+        raw_sources.extend(ov.source.into_iter().map(|s| (oi, s)));
+        for p in ov.param {
+            let name = p.get_ref().name.get_ref().clone();
+            // A value with no window replaces every value of the parameter.
+            if p.get_ref().valid_from.is_none() && p.get_ref().valid_until.is_none() {
+                let before = raw_params.len();
+                let template = raw_params
+                    .iter()
+                    .find(|(_, q)| q.get_ref().name.get_ref() == &name)
+                    .map(|(_, q)| {
+                        (
+                            q.get_ref().unit.clone(),
+                            q.get_ref().label_vi.clone(),
+                            q.get_ref().label_en.clone(),
+                        )
+                    });
+                raw_params.retain(|(_, q)| q.get_ref().name.get_ref() != &name);
+                let mut p = p;
+                if let Some((unit, lvi, len)) = template {
+                    let inner = p.get_mut();
+                    inner.unit = inner.unit.take().or(unit);
+                    inner.label_vi = inner.label_vi.take().or(lvi);
+                    inner.label_en = inner.label_en.take().or(len);
+                }
+                let _ = before;
+                raw_params.push((oi, p));
+            } else {
+                raw_params.push((oi, p));
+            }
+        }
+        for d in ov.disable {
+            let name = d.get_ref().clone();
+            let before = raw_rules.len();
+            raw_rules.retain(|r| r.get_ref().id.get_ref() != &name);
+            if raw_rules.len() == before {
+                let known: Vec<String> = raw_rules
+                    .iter()
+                    .map(|r| r.get_ref().id.get_ref().clone())
+                    .collect();
+                cx.at(
+                    cx.inner_start(d.span()),
+                    "unknown_rule",
+                    None,
+                    "disable",
+                    format!("the overlay disables `{name}`, which the base policy does not have"),
+                    nearest(&name, known.iter().map(String::as_str))
+                        .map(|n| format!("did you mean `{n}`?")),
+                );
+            } else {
+                disabled.push(name);
+            }
+        }
+        for rp in ov.replace {
+            let r = rp.get_ref();
+            let name = r.id.get_ref().clone();
+            let version_from = r
+                .version_from
+                .as_ref()
+                .and_then(|d| cx.date(d, Some(&name), "version_from"));
+            let mut hit = false;
+            for rule in raw_rules
+                .iter_mut()
+                .filter(|x| x.get_ref().id.get_ref() == &name)
+            {
+                let base = rule.get_mut();
+                if let Some(vf) = version_from {
+                    let this_from = base.valid_from.as_ref().and_then(|d| {
+                        let v = d.get_ref();
+                        v.date.and_then(|x| {
+                            NaiveDate::from_ymd_opt(
+                                i32::from(x.year),
+                                u32::from(x.month),
+                                u32::from(x.day),
+                            )
+                        })
+                    });
+                    if this_from != Some(vf) {
+                        continue;
+                    }
+                }
+                hit = true;
+                apply_replace(base, r, oi);
+            }
+            if !hit {
+                let known: Vec<String> = raw_rules
+                    .iter()
+                    .map(|x| x.get_ref().id.get_ref().clone())
+                    .collect();
+                cx.at(
+                    cx.inner_start(r.id.span()),
+                    "unknown_rule",
+                    Some(&name),
+                    "replace",
+                    format!(
+                        "the overlay replaces `{name}`{}, which the base policy does not have",
+                        version_from
+                            .map(|d| format!(" (version from {d})"))
+                            .unwrap_or_default()
+                    ),
+                    nearest(&name, known.iter().map(String::as_str))
+                        .map(|n| format!("did you mean `{n}`?")),
+                );
+            }
+        }
+        for sp in ov.supersede {
+            let r = sp.get_ref();
+            let name = r.id.get_ref().clone();
+            let Some(from_dt) = &r.from else {
+                cx.at(
+                    sp.span().start,
+                    "missing_field",
+                    Some(&name),
+                    "from",
+                    "a `[[supersede]]` needs `from`, the date the new version starts".into(),
+                    None,
+                );
+                continue;
+            };
+            let Some(from) = cx.date(from_dt, Some(&name), "from") else {
+                continue;
+            };
+            let pos = raw_rules.iter().position(|x| {
+                let x = x.get_ref();
+                let d = |o: &Option<Spanned<Datetime>>| {
+                    o.as_ref().and_then(|d| plain_date(d.get_ref()))
+                };
+                x.id.get_ref() == &name
+                    && d(&x.valid_from).is_none_or(|f| f < from)
+                    && d(&x.valid_until).is_none_or(|u| from < u)
+            });
+            let Some(pos) = pos else {
+                let known: Vec<String> = raw_rules
+                    .iter()
+                    .map(|x| x.get_ref().id.get_ref().clone())
+                    .collect();
+                cx.at(
+                    cx.inner_start(r.id.span()),
+                    "unknown_rule",
+                    Some(&name),
+                    "supersede",
+                    format!("no version of `{name}` is in force on {from} to supersede"),
+                    nearest(&name, known.iter().map(String::as_str))
+                        .map(|n| format!("did you mean `{n}`?")),
+                );
+                continue;
+            };
+            let Some(old) = raw_rules.get_mut(pos) else {
+                continue;
+            };
+            let mut new = old.clone();
+            let old_until = old.get_ref().valid_until.clone();
+            old.get_mut().valid_until = Some(from_dt.clone());
+            {
+                let n = new.get_mut();
+                n.valid_from = Some(from_dt.clone());
+                n.valid_until = old_until;
+                apply_replace(n, r, oi);
+                n.field_src.entry("valid_from").or_insert(oi);
+            }
+            raw_rules.push(new);
+        }
+        for mut r in ov.rule {
+            r.get_mut().src = oi;
+            raw_rules.push(r);
+        }
+    }
+    // Disabling a rule also takes it out of the exceptions and consequences that name it.
+    if !disabled.is_empty() {
+        for r in raw_rules.iter_mut() {
+            let r = r.get_mut();
+            r.defeats.retain(|d| !disabled.contains(d.get_ref()));
+            r.on_rules.retain(|d| !disabled.contains(d.get_ref()));
+        }
+        raw_rules.retain(|r| {
+            let r = r.get_ref();
+            !(r.kind.get_ref() == "exception" && r.defeats.is_empty())
+        });
+    }
+    cx.cur = 0;
+    cx.rule_src = 0;
+    let text = texts
+        .iter()
+        .map(|(t, _)| t.as_str())
+        .collect::<Vec<_>>()
+        .join("\n\u{1f}\n");
+    let file = texts
+        .iter()
+        .map(|(_, f)| f.as_str())
+        .collect::<Vec<_>>()
+        .join(" + ");
     let valid_from = cx.date(&raw.policy.valid_from, None, "policy.valid_from");
-    let valid_until = raw
-        .policy
-        .valid_until
-        .as_ref()
-        .and_then(|d| cx.date(d, None, "policy.valid_until"));
+    let valid_until = match &overlay_until {
+        Some(d) => {
+            cx.cur = texts.len().saturating_sub(1);
+            let v = cx.date(d, None, "overlay.valid_until");
+            cx.cur = 0;
+            v
+        }
+        None => raw
+            .policy
+            .valid_until
+            .as_ref()
+            .and_then(|d| cx.date(d, None, "policy.valid_until")),
+    };
 
     // Sources.
     let mut sources: HashMap<String, Citation> = HashMap::new();
-    for s in &raw.source {
+    for (si, s) in &raw_sources {
+        cx.cur = *si;
         let span = s.span();
         let s = s.get_ref();
         let date = s
@@ -365,17 +701,34 @@ pub(crate) fn load(text: &str, file: &str) -> Result<Policy, PolicyError> {
 
     // Parameters.
     let mut params: Vec<Param> = Vec::new();
-    for p in &raw.param {
+    for (pi, p) in &raw_params {
+        cx.cur = *pi;
         let p = p.get_ref();
         let name = p.name.get_ref().clone();
-        let unit = match p.unit.get_ref().as_str() {
+        let exists = params.iter().any(|x| x.name == name);
+        if !exists && (p.unit.is_none() || p.label_vi.is_none() || p.label_en.is_none()) {
+            cx.at(
+                p.name.span().start,
+                "missing_field",
+                None,
+                "param",
+                format!("new parameter `{name}` needs `unit`, `label_vi` and `label_en`"),
+                None,
+            );
+        }
+        let unit_text = p.unit.as_ref().map_or("count", |u| u.get_ref().as_str());
+        let unit_start = p
+            .unit
+            .as_ref()
+            .map_or(p.name.span().start, |u| u.span().start);
+        let unit = match unit_text {
             "working_days" => ParamUnit::WorkingDays,
             "count" => ParamUnit::Count,
             "percent" => ParamUnit::Percent,
             "days" => ParamUnit::Days,
             other => {
                 cx.at(
-                    p.unit.span().start + 1,
+                    unit_start + 1,
                     "unknown_name",
                     None,
                     "param.unit",
@@ -431,8 +784,8 @@ pub(crate) fn load(text: &str, file: &str) -> Result<Policy, PolicyError> {
             None => params.push(Param {
                 name,
                 unit,
-                label_vi: p.label_vi.clone(),
-                label_en: p.label_en.clone(),
+                label_vi: p.label_vi.clone().unwrap_or_default(),
+                label_en: p.label_en.clone().unwrap_or_default(),
                 versions: vec![version],
             }),
         }
@@ -446,7 +799,7 @@ pub(crate) fn load(text: &str, file: &str) -> Result<Policy, PolicyError> {
     // Rules, first pass: kinds and ids, so exceptions can name any rule.
     let mut kinds: HashMap<String, RuleKind> = HashMap::new();
     let mut scopes: HashMap<String, TargetScope> = HashMap::new();
-    for r in &raw.rule {
+    for r in &raw_rules {
         let r = r.get_ref();
         if let Some(k) = rule_kind(r.kind.get_ref()) {
             kinds.entry(r.id.get_ref().clone()).or_insert(k);
@@ -458,9 +811,15 @@ pub(crate) fn load(text: &str, file: &str) -> Result<Policy, PolicyError> {
     }
 
     let mut rules: Vec<Rule> = Vec::new();
-    for r in &raw.rule {
-        let line = cx.lines.locate(text, r.span().start).0;
-        let r = r.get_ref();
+    for rs in &raw_rules {
+        let r = rs.get_ref();
+        cx.cur = r.src;
+        cx.rule_src = r.src;
+        cx.field_src = r.field_src.clone();
+        let line = cx
+            .srcs
+            .get(r.src)
+            .map_or(0, |s| s.lines.locate(s.text, rs.span().start).0);
         let id_text = r.id.get_ref().clone();
         let id = match RuleId::new(&id_text) {
             Ok(id) => id,
@@ -540,7 +899,8 @@ pub(crate) fn load(text: &str, file: &str) -> Result<Policy, PolicyError> {
     }
     rules.sort_by(|a, b| a.id.cmp(&b.id));
     if !cx.diags.is_empty() {
-        cx.diags.sort_by_key(|d| (d.line, d.column));
+        cx.diags
+            .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
         return Err(PolicyError::Invalid(cx.diags));
     }
     let index = rules
@@ -550,18 +910,21 @@ pub(crate) fn load(text: &str, file: &str) -> Result<Policy, PolicyError> {
         .collect();
     Ok(Policy {
         meta: PolicyMeta {
-            id: raw.policy.id,
-            version: raw.policy.version,
-            title_vi: raw.policy.title_vi,
-            title_en: raw.policy.title_en,
+            id: meta_id,
+            version: meta_version,
+            title_vi,
+            title_en,
             valid_from: valid_from.unwrap_or(NaiveDate::MIN),
             valid_until,
-            content_hash: fnv_hex(text),
-            origin: file.to_string(),
+            content_hash: fnv_hex(&text),
+            origin: file,
+            overlays: overlay_ids,
+            disabled,
         },
         rules,
         params,
         index,
+        texts: std::sync::Arc::new(texts.to_vec()),
     })
 }
 
@@ -622,17 +985,21 @@ fn compile_rule(
     line: usize,
 ) -> Option<RuleVersion> {
     let before = cx.diags.len();
+    cx.field("cite");
     let citation = cite(cx, sources, &r.cite, Some(id));
+    cx.field("");
     let also: Vec<Citation> = r
         .also
         .iter()
         .filter_map(|c| cite(cx, sources, c, Some(id)))
         .collect();
+    cx.field("valid_from");
     let valid_from = r
         .valid_from
         .as_ref()
         .and_then(|d| cx.date(d, Some(id), "valid_from"))
         .or(policy_from);
+    cx.field("valid_until");
     let valid_until = r
         .valid_until
         .as_ref()
@@ -739,6 +1106,7 @@ fn compile_rule(
                    bindings: &[(&str, Ty)],
                    want: &[Ty]|
      -> Option<Cond> {
+        cx.field(field);
         let base = cx.inner_start(src.span());
         let text = src.get_ref();
         let ast = match parse(text) {
@@ -829,6 +1197,7 @@ fn compile_rule(
         names: &[&str],
         parse: fn(&str) -> Option<T>,
     ) -> Option<T> {
+        cx.field(field);
         let s = v.as_ref()?;
         let out = parse(s.get_ref());
         if out.is_none() {
@@ -981,6 +1350,7 @@ fn compile_rule(
             }
             required(cx, &r.when, "when");
             let mut defeats = Vec::new();
+            cx.field("defeats");
             for (i, d) in r.defeats.iter().enumerate() {
                 let name = d.get_ref();
                 match kinds.get(name) {
@@ -1220,5 +1590,56 @@ mod tests {
         assert_eq!(li.locate(text, 0), (1, 1));
         assert_eq!(li.locate(text, 4), (2, 2));
         assert_eq!(li.locate(text, text.len() - 1), (3, 1));
+    }
+}
+
+fn plain_date(v: &Datetime) -> Option<NaiveDate> {
+    match (v.date, v.time) {
+        (Some(d), None) => {
+            NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+        }
+        _ => None,
+    }
+}
+
+fn apply_replace(base: &mut RawRule, r: &RawReplace, src: usize) {
+    macro_rules! take {
+        ($($f:ident),*) => {$(
+            if let Some(v) = &r.$f {
+                base.$f = Some(v.clone());
+                base.field_src.insert(stringify!($f), src);
+            }
+        )*};
+    }
+    take!(
+        valid_from,
+        valid_until,
+        when,
+        who,
+        evidence,
+        severity,
+        capacity,
+        transfers_to,
+        min_severity,
+        measure,
+        to,
+        transition
+    );
+    if let Some(v) = &r.label_vi {
+        base.label_vi = v.clone();
+    }
+    if let Some(v) = &r.label_en {
+        base.label_en = v.clone();
+    }
+    if let Some(v) = r.primary {
+        base.primary = Some(v);
+    }
+    if let Some(c) = &r.cite {
+        base.cite = c.clone();
+        base.field_src.insert("cite", src);
+    }
+    if let Some(d) = &r.defeats {
+        base.defeats = d.clone();
+        base.field_src.insert("defeats", src);
     }
 }

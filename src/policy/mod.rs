@@ -26,6 +26,9 @@ use expr::Expr;
 /// The bundled policy for the 2023 framework (`policies/vn-2023.toml`).
 pub const BUNDLED_2023: &str = include_str!("../../policies/vn-2023.toml");
 
+/// The bundled overlay that moves the 2023 policy to the 2025–26 framework.
+pub const BUNDLED_2025_OVERLAY: &str = include_str!("../../policies/vn-2025.overlay.toml");
+
 /// What a rule decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -280,8 +283,12 @@ pub struct PolicyMeta {
     pub valid_until: Option<NaiveDate>,
     /// A hash of the source text, to record which policy decided.
     pub content_hash: String,
-    /// Where it was loaded from.
+    /// Where it was loaded from (base + overlays).
     pub origin: String,
+    /// The overlays applied, in order.
+    pub overlays: Vec<String>,
+    /// Rules the overlays disabled.
+    pub disabled: Vec<String>,
 }
 
 /// A validated, compiled policy: the only form that can be evaluated.
@@ -291,6 +298,8 @@ pub struct Policy {
     pub(crate) rules: Vec<Rule>,
     pub(crate) params: Vec<Param>,
     pub(crate) index: HashMap<RuleId, usize>,
+    /// The texts it was built from (base first, then overlays), so overlays can be stacked.
+    pub(crate) texts: Arc<Vec<(String, String)>>,
 }
 
 impl Policy {
@@ -327,6 +336,39 @@ impl Policy {
     /// ```
     pub fn bundled() -> Result<Policy, PolicyError> {
         load::load(BUNDLED_2023, "policies/vn-2023.toml")
+    }
+
+    /// A new policy: this one with an overlay applied (parameters changed,
+    /// rules disabled, conditions replaced, rules added). `self` is untouched;
+    /// overlays stack.
+    ///
+    /// # Errors
+    /// [`PolicyError`] located in the overlay file, e.g. `unknown_rule` for a
+    /// rule it names that does not exist.
+    pub fn with_overlay(&self, text: &str, origin: &str) -> Result<Policy, PolicyError> {
+        let mut texts = (*self.texts).clone();
+        texts.push((text.to_string(), origin.to_string()));
+        load::load_many(&texts)
+    }
+
+    /// As [`Policy::with_overlay`], reading the overlay from a file.
+    ///
+    /// # Errors
+    /// [`PolicyError::Io`] or as [`Policy::with_overlay`].
+    pub fn with_overlay_file(&self, path: &std::path::Path) -> Result<Policy, PolicyError> {
+        let text = std::fs::read_to_string(path).map_err(|e| PolicyError::Io {
+            file: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        self.with_overlay(&text, &path.display().to_string())
+    }
+
+    /// The bundled 2025–26 policy: the 2023 policy with `policies/vn-2025.overlay.toml`.
+    ///
+    /// # Errors
+    /// Only if the bundled files were broken; a test guarantees they are not.
+    pub fn bundled_2025() -> Result<Policy, PolicyError> {
+        Policy::bundled()?.with_overlay(BUNDLED_2025_OVERLAY, "policies/vn-2025.overlay.toml")
     }
 
     /// Facts about the policy.

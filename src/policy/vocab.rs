@@ -119,6 +119,10 @@ named_enum!(
         DeemedConsent = "deemed_consent", "coi như đồng ý và chịu trách nhiệm", "deemed consent with responsibility";
         /// Xin lỗi công dân.
         Apology = "apology", "xin lỗi người dân", "apology to the citizen";
+        /// Xem xét cho thôi giữ chức vụ (Quy định 377-QĐ/TW).
+        RelieveFromPost = "relieve_from_post", "xem xét cho thôi giữ chức vụ", "consideration for relief from post";
+        /// Trừ điểm tiến độ của sản phẩm trễ hạn (Nghị định 335/2025/NĐ-CP).
+        ScoreDeduction = "score_deduction", "trừ 25% điểm tiến độ của sản phẩm trễ hạn", "deduction of 25% of the late item's progress points";
     }
 );
 
