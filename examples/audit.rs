@@ -7,6 +7,7 @@
 //! cargo run --release --example audit -- --json            # one JSON document
 //! cargo run --release --example audit -- --task T-003     # one task with its full explanation
 //! cargo run --release --example audit -- --policy FILE --cases FILE.jsonl|FILE.json [--as-of YYYY-MM-DD] [--judge-by act|review]
+//! cargo run --release --example audit -- --cases BIG.jsonl --stream [--threads N]   # JSON Lines out, bounded memory, all cores
 //! ```
 
 use std::io::BufReader;
@@ -27,6 +28,8 @@ struct Args {
     cases: Option<String>,
     as_of: chrono::NaiveDate,
     judge_by: JudgeBy,
+    stream: bool,
+    threads: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -38,6 +41,8 @@ fn parse_args() -> Result<Args, String> {
         cases: None,
         as_of: sample::as_of(),
         judge_by: JudgeBy::ActDate,
+        stream: false,
+        threads: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -45,6 +50,13 @@ fn parse_args() -> Result<Args, String> {
         match arg.as_str() {
             "--lang" => a.lang = val("--lang")?.parse()?,
             "--json" => a.json = true,
+            "--stream" => a.stream = true,
+            "--threads" => {
+                let v = val("--threads")?;
+                a.threads = v
+                    .parse()
+                    .map_err(|_| format!("--threads: `{v}` is not a number"))?;
+            }
             "--task" => a.task = Some(val("--task")?),
             "--policy" => a.policy = Some(val("--policy")?),
             "--cases" => a.cases = Some(val("--cases")?),
@@ -93,6 +105,9 @@ fn run() -> Result<(), String> {
         None => Policy::bundled(),
     }
     .map_err(|e| e.to_string())?;
+    if args.stream {
+        return stream(&args, &policy);
+    }
     let cases = load_cases(&args.cases)?;
     let evaluator = Evaluator::new(&policy)
         .judge_by(args.judge_by)
@@ -158,6 +173,43 @@ fn run() -> Result<(), String> {
             args.as_of
         ),
     }
+    Ok(())
+}
+
+/// Streams a JSON Lines corpus through all cores; one determination per output line.
+fn stream(args: &Args, policy: &Policy) -> Result<(), String> {
+    use std::io::Write;
+    let path = args
+        .cases
+        .as_deref()
+        .ok_or("--stream needs --cases FILE.jsonl")?;
+    let f = std::fs::File::open(path).map_err(|e| format!("cannot open `{path}`: {e}"))?;
+    let reader = CorpusReader::new(BufReader::new(f), path).map_err(|e| e.to_string())?;
+    let evaluator = Evaluator::new(policy)
+        .judge_by(args.judge_by)
+        .explain(false);
+    let out = std::io::stdout();
+    let mut out = std::io::BufWriter::new(out.lock());
+    let mut findings = 0usize;
+    let options = accountable::batch::BatchOptions {
+        threads: args.threads,
+        ..Default::default()
+    };
+    let stats =
+        accountable::batch::stream(reader, &evaluator, args.as_of, options, |line, r| match r {
+            Ok(d) => {
+                findings += d.standing().count();
+                if serde_json::to_writer(&mut out, &d).is_ok() {
+                    let _ = out.write_all(b"\n");
+                }
+            }
+            Err(e) => eprintln!("line {line}: {e}"),
+        });
+    let _ = out.flush();
+    eprintln!(
+        "{} tasks, {} evaluated, {} failed, {findings} standing findings",
+        stats.tasks, stats.evaluated, stats.failed
+    );
     Ok(())
 }
 

@@ -271,6 +271,45 @@ fn read_line<R: BufRead>(
     Ok(n)
 }
 
+impl<R: BufRead> CorpusReader<R> {
+    /// The next non-blank task line with its line number, unparsed (for parallel parsing with [`parse_task_line`]).
+    pub fn next_line(&mut self) -> Option<Result<(usize, String), CaseFileError>> {
+        loop {
+            let mut buf = String::new();
+            match read_line(&mut self.input, &mut buf, &self.file, self.line + 1) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(e) => {
+                    self.line += 1;
+                    return Some(Err(e));
+                }
+            }
+            self.line += 1;
+            if !buf.trim().is_empty() {
+                return Some(Ok((self.line, buf)));
+            }
+        }
+    }
+    /// The file name given at creation.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+}
+
+/// Parses and validates one task line of a corpus (line number `line`, 1-based).
+///
+/// # Errors
+/// A located [`CaseFileError`].
+pub fn parse_task_line(
+    org: &Arc<ValidOrganisation>,
+    text: &str,
+    file: &str,
+    line: usize,
+) -> Result<ValidCase, CaseFileError> {
+    let rec: TaskRecord = parse(text, file, line - 1, "")?;
+    ValidCase::new(org.clone(), rec).map_err(|e| locate(text, file, line - 1, "", e.problems))
+}
+
 impl<R: BufRead> Iterator for CorpusReader<R> {
     type Item = Result<ValidCase, CaseFileError>;
     fn next(&mut self) -> Option<Self::Item> {

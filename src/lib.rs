@@ -18,8 +18,10 @@ mod suggest;
 pub mod time;
 
 pub use id::{DelegationId, EventId, Field, IdError, OfficialId, RuleId, StepId, TaskId, UnitId};
+pub mod batch;
 pub mod calendar;
 pub mod clausetest;
+pub mod compare;
 pub mod engine;
 pub mod explain;
 pub mod generate;
