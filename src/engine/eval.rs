@@ -22,6 +22,7 @@ pub(crate) struct FindingView<'a> {
     pub official: OfficialId,
     pub step: Option<u32>,
     pub evidence: Vec<u32>,
+    pub date: NaiveDate,
 }
 
 /// A runtime value.
@@ -354,6 +355,7 @@ impl<'a> Env<'a, '_> {
                     F::SStarted => od(facts.step_started.get(ix).copied().flatten()),
                     F::SCompleted => od(facts.step_completed.get(ix).copied().flatten()),
                     F::SDate => V::Date(facts.step_date(ix)),
+                    F::SDone => od(facts.step_done.get(ix).copied().flatten()),
                     _ => V::None,
                 }
             }
@@ -583,6 +585,7 @@ impl<'a> Env<'a, '_> {
                     F::FOfficial => V::OwnedOff(x.official.clone()),
                     F::FStep => x.step.map_or(V::None, V::Step),
                     F::FEvidence => self.list_events(&x.evidence),
+                    F::FDate => V::Date(x.date),
                     _ => V::None,
                 }
             }
@@ -700,6 +703,25 @@ impl<'a> Env<'a, '_> {
                             Role::Head | Role::Deputy | Role::ActingHead | Role::OfficeHead
                         )
                     })),
+                    _ => V::Bool(false),
+                }
+            }
+            Func::HeadOver => {
+                let (o, d) = (next(), next());
+                match (o.as_official(), d) {
+                    (Some(o), V::Date(d)) => org
+                        .head_over(o, d)
+                        .map_or(V::None, |h| V::OwnedOff(h.clone())),
+                    _ => V::None,
+                }
+            }
+            Func::IsHead => {
+                let (o, d) = (next(), next());
+                match (o.as_official(), d) {
+                    (Some(o), V::Date(d)) => V::Bool(
+                        org.positions_of(o, d)
+                            .any(|p| matches!(p.role, Role::Head | Role::ActingHead)),
+                    ),
                     _ => V::Bool(false),
                 }
             }

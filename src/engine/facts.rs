@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::EvalError;
 use crate::calendar::Calendar;
-use crate::model::{Deadline, EventKind, ValidCase};
+use crate::model::{Deadline, EventKind, StepKind, ValidCase};
 use crate::time::vn_date;
 
 /// Dates and counts derived from a task's events as of the review date.
@@ -47,6 +47,8 @@ pub(crate) struct Facts<'a> {
     pub by_kind: HashMap<&'static str, Vec<u32>>,
     pub step_started: Vec<Option<NaiveDate>>,
     pub step_completed: Vec<Option<NaiveDate>>,
+    /// When each step's work was done (see `step.done`).
+    pub step_done: Vec<Option<NaiveDate>>,
     pub stops: Vec<(NaiveDate, NaiveDate)>,
     pub task: TaskFacts,
     /// The closing date, or the review date while open.
@@ -72,6 +74,7 @@ impl<'a> Facts<'a> {
         let mut by_kind: HashMap<&'static str, Vec<u32>> = HashMap::new();
         let mut step_started = vec![None; n_steps];
         let mut step_completed = vec![None; n_steps];
+        let mut step_done: Vec<Option<NaiveDate>> = vec![None; n_steps];
         let mut closed = None;
         let mut current_due_override: Option<NaiveDate> = None;
         let (mut extensions, mut apologies) = (0, 0);
@@ -90,6 +93,30 @@ impl<'a> Facts<'a> {
                 }
             }
             by_kind.entry(e.kind.name()).or_default().push(i32_);
+            if let Some(s) = si {
+                let kind = task.steps.get(s).map(|x| &x.kind);
+                let done_here = matches!(
+                    (kind, &e.kind),
+                    (_, EventKind::Completed)
+                        | (
+                            Some(StepKind::Advise),
+                            EventKind::ProposalSubmitted {
+                                recommendation: true
+                            }
+                        )
+                        | (
+                            Some(StepKind::Decide),
+                            EventKind::DecisionIssued {
+                                in_principle_only: false
+                            }
+                        )
+                );
+                if done_here {
+                    if let Some(slot) = step_done.get_mut(s) {
+                        slot.get_or_insert(*date);
+                    }
+                }
+            }
             match &e.kind {
                 EventKind::Completed => match si {
                     Some(s) => {
@@ -177,6 +204,7 @@ impl<'a> Facts<'a> {
             by_kind,
             step_started,
             step_completed,
+            step_done,
             stops,
             end,
             as_of,

@@ -866,6 +866,7 @@ impl<'p> Evaluator<'p> {
                 official: rf.official.clone(),
                 step: rf.binding.step,
                 evidence: rf.evidence.clone(),
+                date: rf.binding.act_date,
             });
         }
         for (orig, xid, o, _cit) in moved {

@@ -431,6 +431,31 @@ impl ValidOrganisation {
     pub fn head_of(&self, unit: &UnitId, date: NaiveDate) -> Option<&OfficialId> {
         self.holder(unit, Role::Head, date)
     }
+    /// The nearest head, other than `official`, of a unit where `official`
+    /// holds a position on `date`, or of a unit above it: the head whose
+    /// management scope covers the official.
+    pub fn head_over(&self, official: &OfficialId, date: NaiveDate) -> Option<&OfficialId> {
+        let mut best: Option<(usize, &OfficialId)> = None;
+        for p in self.positions_of(official, date) {
+            let Some(&u) = self.units.get(&p.unit) else {
+                continue;
+            };
+            let chain =
+                std::iter::once(u).chain(self.ancestors.get(u).into_iter().flatten().copied());
+            for (depth, ui) in chain.enumerate() {
+                let Some(unit) = self.org.units.get(ui) else {
+                    continue;
+                };
+                if let Some(h) = self.head_of(&unit.id, date).filter(|h| *h != official) {
+                    if best.is_none_or(|(d, _)| depth < d) {
+                        best = Some((depth, h));
+                    }
+                    break;
+                }
+            }
+        }
+        best.map(|(_, h)| h)
+    }
     /// The deputy of `unit` in charge of `field` on `date`.
     pub fn deputy_for(&self, unit: &UnitId, field: &Field, date: NaiveDate) -> Option<&OfficialId> {
         self.positions_in(unit, date)

@@ -1548,6 +1548,10 @@ fn compile_rule(
             body: body?,
             transition,
             line,
+            file: cx
+                .srcs
+                .get(r.src)
+                .map_or_else(String::new, |x| x.file.to_string()),
         });
     }
     let when = r
@@ -1568,6 +1572,10 @@ fn compile_rule(
         body: body?,
         transition,
         line,
+        file: cx
+            .srcs
+            .get(r.src)
+            .map_or_else(String::new, |x| x.file.to_string()),
     })
 }
 

@@ -5,6 +5,7 @@
 //! [`Policy::load`] or [`Policy::bundled`], which check every rule; only a
 //! `Policy` can be evaluated (see [`crate::engine`]).
 
+pub mod checker;
 pub mod expr;
 mod load;
 mod vocab;
@@ -182,6 +183,8 @@ pub struct RuleVersion {
     pub transition: Transition,
     /// Line of the rule in its file.
     pub line: usize,
+    /// The file the rule (version) came from.
+    pub file: String,
 }
 
 impl RuleVersion {

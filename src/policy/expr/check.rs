@@ -16,7 +16,10 @@
 //!   assigned_by extensions apologies end published_documents` (`end`: the closing date, or the
 //!   review date while open)
 //! - step: `id kind index assignee deputy collective due events started
-//!   completed date` (`date`: completion date, else the task's `end`)
+//!   completed date done` (`date`: completion date, else the task's `end`;
+//!   `done`: when the step's work was done — its completion, or for an advise
+//!   step the first proposal with a recommendation, for a decide step the
+//!   first decision that is not only in principle)
 //! - event: `id kind actor step date index to to_unit reason legal_basis
 //!   addressees reply_by unit position request recommendation
 //!   in_principle_only mode delegation new_deadline new_return_date
@@ -25,7 +28,7 @@
 //! - official: `id name category party_member`
 //! - unit: `id name kind parent collective`
 //! - delegation: `id from to mode redelegable parent valid_from valid_until`
-//! - finding: `rule behaviour severity official step evidence`
+//! - finding: `rule behaviour severity official step evidence date` (`date`: the act judged)
 //!
 //! Functions: `working_days(a, b)`, `add_working_days(d, n)`,
 //! `head_of(u, d)`, `acting_head_of(u, d)`, `deputy_for(u, f, d)`,
@@ -33,7 +36,10 @@
 //! `within(u, ancestor)`, `superior_of(a, b)`, `delegated(o, f, d)`,
 //! `len(list)`, `date("YYYY-MM-DD")`, `max(a, b)`, `min(a, b)`,
 //! `is_working_day(d)`, `stopped_days(a, b)`, `is_leader(o, d)` (holds a
-//! head, deputy, acting head or office head post).
+//! head, deputy, acting head or office head post), `head_over(o, d)` (the
+//! nearest head, other than `o`, of `o`'s unit or a unit above it: the head
+//! whose management scope covers `o`), `is_head(o, d)` (holds a head or
+//! acting head post anywhere).
 //!
 //! Lists: `[x in xs where c]` filters, `[expr for x in xs where c]` maps
 //! (results that are `none` are dropped), `exists`, `all`, `count`,
@@ -243,6 +249,7 @@ pub enum F {
     SStarted,
     SCompleted,
     SDate,
+    SDone,
     // event
     EId,
     EKind,
@@ -305,6 +312,7 @@ pub enum F {
     FOfficial,
     FStep,
     FEvidence,
+    FDate,
 }
 
 fn field_table(base: &Ty) -> &'static [(&'static str, F, fn() -> Ty)] {
@@ -443,6 +451,7 @@ fn field_table(base: &Ty) -> &'static [(&'static str, F, fn() -> Ty)] {
             ("started", F::SStarted, od),
             ("completed", F::SCompleted, od),
             ("date", F::SDate, d),
+            ("done", F::SDone, od),
         ],
         T::Event => &[
             ("id", F::EId, s),
@@ -510,6 +519,7 @@ fn field_table(base: &Ty) -> &'static [(&'static str, F, fn() -> Ty)] {
             ("official", F::FOfficial, o),
             ("step", F::FStep, ostep),
             ("evidence", F::FEvidence, le),
+            ("date", F::FDate, d),
         ],
         _ => {
             let _ = del;
@@ -539,6 +549,8 @@ pub enum Func {
     IsWorkingDay,
     StoppedDays,
     IsLeader,
+    HeadOver,
+    IsHead,
 }
 
 fn func_sig(name: &str) -> Option<(Func, Vec<Ty>, Ty)> {
@@ -565,6 +577,8 @@ fn func_sig(name: &str) -> Option<(Func, Vec<Ty>, Ty)> {
         "is_working_day" => (Func::IsWorkingDay, vec![Date], Bool),
         "stopped_days" => (Func::StoppedDays, vec![Date, Date], Int),
         "is_leader" => (Func::IsLeader, vec![Official, Date], Bool),
+        "head_over" => (Func::HeadOver, vec![Official, Date], opt(Official)),
+        "is_head" => (Func::IsHead, vec![Official, Date], Bool),
         _ => return None,
     })
 }
@@ -587,6 +601,8 @@ const FUNC_NAMES: &[&str] = &[
     "is_working_day",
     "stopped_days",
     "is_leader",
+    "head_over",
+    "is_head",
     "date",
     "exists",
     "all",
