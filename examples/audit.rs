@@ -126,10 +126,10 @@ fn run() -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         dets.push((case, d));
     }
-    if let Some(t) = &args.task {
-        if dets.is_empty() {
-            return Err(format!("no task `{t}` in the cases"));
-        }
+    if let Some(t) = &args.task
+        && dets.is_empty()
+    {
+        return Err(format!("no task `{t}` in the cases"));
     }
     if args.json {
         let doc = serde_json::json!({

@@ -68,14 +68,14 @@ fn main() -> ExitCode {
     if report.failed() > 0 {
         return ExitCode::FAILURE;
     }
-    if let Some(m) = min {
-        if report.coverage.percent < m {
-            eprintln!(
-                "error: rule coverage {:.1}% is below --min-coverage {m}%",
-                report.coverage.percent
-            );
-            return ExitCode::FAILURE;
-        }
+    if let Some(m) = min
+        && report.coverage.percent < m
+    {
+        eprintln!(
+            "error: rule coverage {:.1}% is below --min-coverage {m}%",
+            report.coverage.percent
+        );
+        return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
 }

@@ -172,7 +172,7 @@ fn emit_in_order<F>(
             sink(line, result);
             next += 1;
             let _ = tickets.try_send(());
-            if show && stats.tasks % 10_000 == 0 {
+            if show && stats.tasks.is_multiple_of(10_000) {
                 let mut e = std::io::stderr();
                 let _ = write!(
                     e,

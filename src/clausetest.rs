@@ -388,20 +388,20 @@ fn build(t: RawTest, file: &str, dirs: &[PathBuf]) -> Result<ClauseTest, ClauseT
     for (path, value) in &t.set {
         set_path(&mut case, path, value.clone()).map_err(err)?;
     }
-    if !t.remove_events.is_empty() {
-        if let Some(Json::Array(evs)) = case.get_mut("events") {
-            let before = evs.len();
-            evs.retain(|e| {
-                !t.remove_events
-                    .iter()
-                    .any(|id| e.get("id").and_then(Json::as_str) == Some(id))
-            });
-            if before - evs.len() != t.remove_events.len() {
-                return Err(err(format!(
-                    "remove_events: some of {:?} are not in the case",
-                    t.remove_events
-                )));
-            }
+    if !t.remove_events.is_empty()
+        && let Some(Json::Array(evs)) = case.get_mut("events")
+    {
+        let before = evs.len();
+        evs.retain(|e| {
+            !t.remove_events
+                .iter()
+                .any(|id| e.get("id").and_then(Json::as_str) == Some(id))
+        });
+        if before - evs.len() != t.remove_events.len() {
+            return Err(err(format!(
+                "remove_events: some of {:?} are not in the case",
+                t.remove_events
+            )));
         }
     }
     if !t.add_events.is_empty() {
@@ -834,27 +834,27 @@ pub fn run(policy: &Policy, tests: &[ClauseTest]) -> RunReport {
     let mut cov = Coverage::default();
     for t in tests {
         let (r, d) = run_test(policy, t);
-        if let Some(d) = &d {
-            if r.passed {
-                for f in &r.fired {
-                    cov.fired.insert(f.clone());
-                }
-                // A rule is shown holding back when a passing test names it in
-                // must_not_fire, or encodes it as its clause and it did not fire.
-                for m in &t.expect.must_not_fire {
-                    cov.held.insert(m.clone());
-                }
-                if let Some(c) = &t.clause {
-                    if !r.fired.contains(c) {
-                        cov.held.insert(c.clone());
-                    }
-                }
-                // Exceptions considered but not applied also count as held.
-                for f in &d.findings {
-                    for x in &f.exceptions {
-                        if !x.applied && t.clause.as_deref() == Some(x.rule.as_str()) {
-                            cov.held.insert(x.rule.to_string());
-                        }
+        if let Some(d) = &d
+            && r.passed
+        {
+            for f in &r.fired {
+                cov.fired.insert(f.clone());
+            }
+            // A rule is shown holding back when a passing test names it in
+            // must_not_fire, or encodes it as its clause and it did not fire.
+            for m in &t.expect.must_not_fire {
+                cov.held.insert(m.clone());
+            }
+            if let Some(c) = &t.clause
+                && !r.fired.contains(c)
+            {
+                cov.held.insert(c.clone());
+            }
+            // Exceptions considered but not applied also count as held.
+            for f in &d.findings {
+                for x in &f.exceptions {
+                    if !x.applied && t.clause.as_deref() == Some(x.rule.as_str()) {
+                        cov.held.insert(x.rule.to_string());
                     }
                 }
             }

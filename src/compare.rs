@@ -332,18 +332,18 @@ fn diff_task(
                 continue;
             }
             let mut why = rule_diff(a, b, &f.rule, f.act_date);
-            if let Some(g) = other.findings.iter().find(|g| key(g) == key(f)) {
-                if let Some(by) = &g.defeated_by {
-                    why.push(format!(
-                        "exception {by}: defeats it under {}",
-                        if kind == ChangeKind::FindingRemoved {
-                            "B"
-                        } else {
-                            "A"
-                        }
-                    ));
-                    why.extend(rule_diff(a, b, by, f.act_date));
-                }
+            if let Some(g) = other.findings.iter().find(|g| key(g) == key(f))
+                && let Some(by) = &g.defeated_by
+            {
+                why.push(format!(
+                    "exception {by}: defeats it under {}",
+                    if kind == ChangeKind::FindingRemoved {
+                        "B"
+                    } else {
+                        "A"
+                    }
+                ));
+                why.extend(rule_diff(a, b, by, f.act_date));
             }
             for c in &f.exceptions {
                 if c.applied
@@ -369,19 +369,19 @@ fn diff_task(
         }
     }
     for f in da.standing() {
-        if let Some(g) = db.standing().find(|g| key(g) == key(f)) {
-            if g.citation != f.citation {
-                let why = rule_diff(a, b, &f.rule, f.act_date);
-                out.push(mk(
-                    ChangeKind::FindingRecited,
-                    f.step.as_ref().map(ToString::to_string),
-                    Some(f.official.to_string()),
-                    f.rule.to_string(),
-                    Some(f.behaviour.name().to_string()),
-                    g.citation.document.clone(),
-                    why,
-                ));
-            }
+        if let Some(g) = db.standing().find(|g| key(g) == key(f))
+            && g.citation != f.citation
+        {
+            let why = rule_diff(a, b, &f.rule, f.act_date);
+            out.push(mk(
+                ChangeKind::FindingRecited,
+                f.step.as_ref().map(ToString::to_string),
+                Some(f.official.to_string()),
+                f.rule.to_string(),
+                Some(f.behaviour.name().to_string()),
+                g.citation.document.clone(),
+                why,
+            ));
         }
     }
     // Accountability per step.

@@ -119,7 +119,7 @@ pub fn organisation(cfg: &GenConfig) -> GenOrg {
             id: oid.clone(),
             name: format!("Cán bộ {person}"),
             category: cat,
-            party_member: person % 2 == 0,
+            party_member: person.is_multiple_of(2),
             expertise: Vec::new(),
         });
         oid
@@ -135,13 +135,8 @@ pub fn organisation(cfg: &GenConfig) -> GenOrg {
         document: None,
     });
     for d in 0..cfg.departments.max(1) {
-        let field: Field = Trusted::trusted(
-            &FIELDS
-                .get(d % FIELDS.len())
-                .copied()
-                .unwrap_or("land")
-                .to_string(),
-        );
+        let field: Field =
+            Trusted::trusted(FIELDS.get(d % FIELDS.len()).copied().unwrap_or("land"));
         let dept: UnitId = Trusted::trusted(&format!("so{d}"));
         units.push(Unit {
             id: dept.clone(),
@@ -267,7 +262,7 @@ pub fn task(cfg: &GenConfig, org: &GenOrg, n: usize) -> TaskRecord {
         3 => Origin::CitizenPetition,
         _ => Origin::OwnPlan,
     };
-    let sid = |s: &str| -> StepId { Trusted::trusted(&s.to_string()) };
+    let sid = |s: &str| -> StepId { Trusted::trusted(s) };
     let steps = vec![
         Step {
             id: sid("s1"),
@@ -312,10 +307,10 @@ pub fn task(cfg: &GenConfig, org: &GenOrg, n: usize) -> TaskRecord {
                 until: Option<NaiveDate>| {
         // Advance 0–2 working days (never past `until`) and some minutes, staying in office hours.
         let mut hop = rng.below(3) as u32;
-        if let Some(u) = until {
-            if cal.add_working_days(*cur, hop).is_ok_and(|d| d > u) {
-                hop = 0;
-            }
+        if let Some(u) = until
+            && cal.add_working_days(*cur, hop).is_ok_and(|d| d > u)
+        {
+            hop = 0;
         }
         if hop > 0 {
             *cur = cal.add_working_days(*cur, hop).unwrap_or(*cur);

@@ -111,10 +111,8 @@ impl<'a> Facts<'a> {
                             }
                         )
                 );
-                if done_here {
-                    if let Some(slot) = step_done.get_mut(s) {
-                        slot.get_or_insert(*date);
-                    }
+                if done_here && let Some(slot) = step_done.get_mut(s) {
+                    slot.get_or_insert(*date);
                 }
             }
             match &e.kind {
@@ -134,10 +132,8 @@ impl<'a> Facts<'a> {
                     apologies += 1;
                     current_due_override = Some(*new_return_date);
                 }
-                EventKind::SupplementRequested { .. } => {
-                    if open_stop.is_none() {
-                        open_stop = Some(*date);
-                    }
+                EventKind::SupplementRequested { .. } if open_stop.is_none() => {
+                    open_stop = Some(*date);
                 }
                 EventKind::SupplementReceived => {
                     if let Some(start) = open_stop.take() {

@@ -570,10 +570,11 @@ impl<'p> Evaluator<'p> {
                     None => true,
                 };
                 if !ok {
-                    if explain && first_false.is_none() {
-                        if let Some(c) = &version.when {
-                            first_false = Some(span_text(c, env.first_false(&c.expr)));
-                        }
+                    if explain
+                        && first_false.is_none()
+                        && let Some(c) = &version.when
+                    {
+                        first_false = Some(span_text(c, env.first_false(&c.expr)));
                     }
                     continue;
                 }
@@ -618,20 +619,20 @@ impl<'p> Evaluator<'p> {
                         Body::Accountability {
                             capacity, primary, ..
                         } => {
-                            if let Some(si) = b.step {
-                                if let Some(st) = steps.get_mut(si as usize) {
-                                    st.accountable.push(Accountable {
-                                        official: o,
-                                        capacity: *capacity,
-                                        primary: *primary,
-                                        rule: rule.id.clone(),
-                                        citation: version.citation.clone(),
-                                        via_exception: None,
-                                        defeated_by: None,
-                                    });
-                                    if let Some(src) = acc_sources.get_mut(si as usize) {
-                                        src.push((ri, vi));
-                                    }
+                            if let Some(si) = b.step
+                                && let Some(st) = steps.get_mut(si as usize)
+                            {
+                                st.accountable.push(Accountable {
+                                    official: o,
+                                    capacity: *capacity,
+                                    primary: *primary,
+                                    rule: rule.id.clone(),
+                                    citation: version.citation.clone(),
+                                    via_exception: None,
+                                    defeated_by: None,
+                                });
+                                if let Some(src) = acc_sources.get_mut(si as usize) {
+                                    src.push((ri, vi));
                                 }
                             }
                         }
@@ -716,37 +717,43 @@ impl<'p> Evaluator<'p> {
                     if !defeats.contains(&a.rule) || a.defeated_by.is_some() {
                         continue;
                     }
-                    exc_considered[xi] = true;
+                    if let Some(x) = exc_considered.get_mut(xi) {
+                        *x = true;
+                    }
                     let Some(c) = when_by_scope.get(&TargetScope::Step) else {
                         continue;
                     };
                     env.params = params_for(step_date(si));
                     env.vars.truncate(5);
-                    env.vars[3] = V::Step(si as u32);
-                    env.vars[4] = V::OwnedOff(a.official.clone());
+                    set_var(&mut env.vars, 3, V::Step(si as u32));
+                    set_var(&mut env.vars, 4, V::OwnedOff(a.official.clone()));
                     match env.eval(&c.expr) {
                         Ok(V::Bool(true)) => {
-                            exc_fired[xi] += 1;
+                            if let Some(x) = exc_fired.get_mut(xi) {
+                                *x += 1;
+                            }
                             a.defeated_by = Some(xr.id.clone());
-                            if let Some(t) = transfers_to.get(&TargetScope::Step) {
-                                if let Ok(v) = env.eval(&t.expr) {
-                                    for o in officials_of(&v) {
-                                        added.push(Accountable {
-                                            official: o,
-                                            capacity: *capacity,
-                                            primary: a.primary,
-                                            rule: xr.id.clone(),
-                                            citation: xv.citation.clone(),
-                                            via_exception: Some(xr.id.clone()),
-                                            defeated_by: None,
-                                        });
-                                    }
+                            if let Some(t) = transfers_to.get(&TargetScope::Step)
+                                && let Ok(v) = env.eval(&t.expr)
+                            {
+                                for o in officials_of(&v) {
+                                    added.push(Accountable {
+                                        official: o,
+                                        capacity: *capacity,
+                                        primary: a.primary,
+                                        rule: xr.id.clone(),
+                                        citation: xv.citation.clone(),
+                                        via_exception: Some(xr.id.clone()),
+                                        defeated_by: None,
+                                    });
                                 }
                             }
                         }
                         Ok(_) => {}
                         Err(e) => {
-                            exc_errors[xi].get_or_insert(e.0);
+                            if let Some(x) = exc_errors.get_mut(xi) {
+                                x.get_or_insert(e.0);
+                            }
                         }
                     }
                 }
@@ -796,18 +803,22 @@ impl<'p> Evaluator<'p> {
                 if !defeats.contains(&rule.id) {
                     continue;
                 }
-                exc_considered[xi] = true;
+                if let Some(x) = exc_considered.get_mut(xi) {
+                    *x = true;
+                }
                 let Some(c) = when_by_scope.get(&rf.scope) else {
                     continue;
                 };
                 env.params = params_for(rf.binding.act_date);
                 env.vars.truncate(5);
-                env.vars[3] = bound_value(rf.binding.b1);
-                env.vars[4] = V::OwnedOff(rf.official.clone());
+                set_var(&mut env.vars, 3, bound_value(rf.binding.b1));
+                set_var(&mut env.vars, 4, V::OwnedOff(rf.official.clone()));
                 let applied = match env.eval(&c.expr) {
                     Ok(v) => matches!(v, V::Bool(true)),
                     Err(e) => {
-                        exc_errors[xi].get_or_insert(e.0);
+                        if let Some(x) = exc_errors.get_mut(xi) {
+                            x.get_or_insert(e.0);
+                        }
                         false
                     }
                 };
@@ -817,13 +828,15 @@ impl<'p> Evaluator<'p> {
                     None
                 };
                 if applied && defeated_by.is_none() {
-                    exc_fired[xi] += 1;
+                    if let Some(x) = exc_fired.get_mut(xi) {
+                        *x += 1;
+                    }
                     defeated_by = Some(xr.id.clone());
-                    if let Some(t) = transfers_to.get(&rf.scope) {
-                        if let Ok(v) = env.eval(&t.expr) {
-                            for o in officials_of(&v) {
-                                moved.push((findings.len(), xr.id.clone(), o, xv.citation.clone()));
-                            }
+                    if let Some(t) = transfers_to.get(&rf.scope)
+                        && let Ok(v) = env.eval(&t.expr)
+                    {
+                        for o in officials_of(&v) {
+                            moved.push((findings.len(), xr.id.clone(), o, xv.citation.clone()));
                         }
                     }
                 }
@@ -891,32 +904,45 @@ impl<'p> Evaluator<'p> {
         // Stable order and ids.
         let mut order: Vec<usize> = (0..findings.len()).collect();
         order.sort_by(|&a, &b| {
-            let (fa, fb) = (&findings[a], &findings[b]);
-            (fa.act_date, &fa.rule, &fa.official, &fa.evidence)
-                .cmp(&(fb.act_date, &fb.rule, &fb.official, &fb.evidence))
-                .then(a.cmp(&b))
+            let k = |i: usize| {
+                findings
+                    .get(i)
+                    .map(|f| (f.act_date, &f.rule, &f.official, &f.evidence))
+            };
+            k(a).cmp(&k(b)).then(a.cmp(&b))
         });
         let mut new_ids = vec![String::new(); findings.len()];
         for (n, &i) in order.iter().enumerate() {
-            new_ids[i] = format!("F{}", n + 1);
-        }
-        for (i, f) in findings.iter_mut().enumerate() {
-            f.id = new_ids[i].clone();
-            if let Some((_, orig)) = &mut f.moved_from {
-                if let Some(ix) = orig.strip_prefix('#').and_then(|s| s.parse::<usize>().ok()) {
-                    *orig = new_ids.get(ix).cloned().unwrap_or_default();
-                }
+            if let Some(slot) = new_ids.get_mut(i) {
+                *slot = format!("F{}", n + 1);
             }
         }
-        let findings_sorted: Vec<Finding> = order.iter().map(|&i| findings[i].clone()).collect();
-        let views_sorted: Vec<FindingView<'_>> = order.iter().map(|&i| views[i].clone()).collect();
+        for (i, f) in findings.iter_mut().enumerate() {
+            f.id = new_ids.get(i).cloned().unwrap_or_default();
+            if let Some((_, orig)) = &mut f.moved_from
+                && let Some(ix) = orig.strip_prefix('#').and_then(|s| s.parse::<usize>().ok())
+            {
+                *orig = new_ids.get(ix).cloned().unwrap_or_default();
+            }
+        }
+        let findings_sorted: Vec<Finding> = order
+            .iter()
+            .filter_map(|&i| findings.get(i).cloned())
+            .collect();
+        let views_sorted: Vec<FindingView<'_>> = order
+            .iter()
+            .filter_map(|&i| views.get(i).cloned())
+            .collect();
         let findings = findings_sorted;
         let views = views_sorted;
         for (xi, (_, xr)) in exceptions.iter().enumerate() {
-            if !explain && exc_errors[xi].is_none() {
+            let error = exc_errors.get_mut(xi).and_then(Option::take);
+            let fired = exc_fired.get(xi).copied().unwrap_or(0);
+            let considered = exc_considered.get(xi).copied().unwrap_or(false);
+            if !explain && error.is_none() {
                 continue;
             }
-            let outcome = if let Some(m) = exc_errors[xi].take() {
+            let outcome = if let Some(m) = error {
                 let t = RuleTrace {
                     rule: xr.id.clone(),
                     kind: RuleKind::Exception,
@@ -924,11 +950,9 @@ impl<'p> Evaluator<'p> {
                 };
                 errors.push(t.clone());
                 t.outcome
-            } else if exc_fired[xi] > 0 {
-                Outcome::Fired {
-                    count: exc_fired[xi],
-                }
-            } else if exc_considered[xi] {
+            } else if fired > 0 {
+                Outcome::Fired { count: fired }
+            } else if considered {
                 Outcome::NotFired {
                     bindings: 1,
                     first_false: None,
@@ -996,8 +1020,8 @@ impl<'p> Evaluator<'p> {
                 matched += 1;
                 env.params = params_for(f.act_date);
                 env.vars.truncate(5);
-                env.vars[3] = V::Finding(fi as u32);
-                env.vars[4] = standing_list.clone();
+                set_var(&mut env.vars, 3, V::Finding(fi as u32));
+                set_var(&mut env.vars, 4, standing_list.clone());
                 let ok = match &v.when {
                     Some(c) => match env.eval(&c.expr) {
                         Ok(x) => matches!(x, V::Bool(true)),
@@ -1009,10 +1033,11 @@ impl<'p> Evaluator<'p> {
                     None => true,
                 };
                 if !ok {
-                    if explain && first_false.is_none() {
-                        if let Some(c) = &v.when {
-                            first_false = Some(span_text(c, env.first_false(&c.expr)));
-                        }
+                    if explain
+                        && first_false.is_none()
+                        && let Some(c) = &v.when
+                    {
+                        first_false = Some(span_text(c, env.first_false(&c.expr)));
                     }
                     continue;
                 }
@@ -1093,6 +1118,15 @@ impl<'p> Evaluator<'p> {
             trace,
             errors,
         })
+    }
+}
+
+fn set_var<'a>(vars: &mut Vec<V<'a>>, slot: usize, v: V<'a>) {
+    if vars.len() <= slot {
+        vars.resize(slot + 1, V::None);
+    }
+    if let Some(x) = vars.get_mut(slot) {
+        *x = v;
     }
 }
 

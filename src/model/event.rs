@@ -317,13 +317,12 @@ impl<'de> Deserialize<'de> for Event {
         // Unit kinds take no field besides `kind` (serde would ignore extras).
         let extra: Vec<&String> = map.keys().filter(|k| k.as_str() != "kind").collect();
         if let (Some(serde_json::Value::String(k)), Some(first)) = (map.get("kind"), extra.first())
+            && matches!(k.as_str(), "accepted" | "supplement_received" | "completed")
         {
-            if matches!(k.as_str(), "accepted" | "supplement_received" | "completed") {
-                return Err(D::Error::custom(format!(
-                    "event `{}`: unknown field `{first}`: a `{k}` event has no fields of its own",
-                    c.id
-                )));
-            }
+            return Err(D::Error::custom(format!(
+                "event `{}`: unknown field `{first}`: a `{k}` event has no fields of its own",
+                c.id
+            )));
         }
         let kind: EventKind = serde_json::from_value(serde_json::Value::Object(map))
             .map_err(|e| D::Error::custom(format!("event `{}`: {e}", c.id)))?;

@@ -236,15 +236,15 @@ impl ValidOrganisation {
         let official_names = || org.officials.iter().map(|o| o.id.as_str());
 
         for (i, u) in org.units.iter().enumerate() {
-            if let Some(parent) = &u.parent {
-                if !units.contains_key(parent) {
-                    p.unknown(
-                        "unit",
-                        parent.as_str(),
-                        format!("units[{i}].parent"),
-                        unit_names(),
-                    );
-                }
+            if let Some(parent) = &u.parent
+                && !units.contains_key(parent)
+            {
+                p.unknown(
+                    "unit",
+                    parent.as_str(),
+                    format!("units[{i}].parent"),
+                    unit_names(),
+                );
             }
         }
         // Ancestors, with cycle detection.
@@ -555,15 +555,15 @@ fn check_delegation(
             Some(d.valid_until.to_string()),
         );
     }
-    if let Some(parent) = &d.parent {
-        if !delegations.contains_key(parent) {
-            p.unknown(
-                "delegation",
-                parent.as_str(),
-                format!("delegations[{i}].parent"),
-                org.delegations.iter().map(|x| x.id.as_str()),
-            );
-        }
+    if let Some(parent) = &d.parent
+        && !delegations.contains_key(parent)
+    {
+        p.unknown(
+            "delegation",
+            parent.as_str(),
+            format!("delegations[{i}].parent"),
+            org.delegations.iter().map(|x| x.id.as_str()),
+        );
     }
 }
 
@@ -675,15 +675,15 @@ fn check_task(org: &ValidOrganisation, task: &Task, p: &mut Problems) {
             );
         }
     }
-    if let Some(a) = &task.assigned_by {
-        if org.official(a).is_none() {
-            p.unknown(
-                "official",
-                a.as_str(),
-                "task.assigned_by".into(),
-                officials(),
-            );
-        }
+    if let Some(a) = &task.assigned_by
+        && org.official(a).is_none()
+    {
+        p.unknown(
+            "official",
+            a.as_str(),
+            "task.assigned_by".into(),
+            officials(),
+        );
     }
     if task.steps.is_empty() {
         p.push(
@@ -695,26 +695,26 @@ fn check_task(org: &ValidOrganisation, task: &Task, p: &mut Problems) {
     }
     for (i, s) in task.steps.iter().enumerate() {
         for (name, who) in [("assignee", &s.assignee), ("deputy", &s.deputy)] {
-            if let Some(o) = who {
-                if org.official(o).is_none() {
-                    p.unknown(
-                        "official",
-                        o.as_str(),
-                        format!("task.steps[{i}].{name}"),
-                        officials(),
-                    );
-                }
-            }
-        }
-        if let Some(c) = &s.collective {
-            if org.unit(c).is_none() {
+            if let Some(o) = who
+                && org.official(o).is_none()
+            {
                 p.unknown(
-                    "unit",
-                    c.as_str(),
-                    format!("task.steps[{i}].collective"),
-                    units(),
+                    "official",
+                    o.as_str(),
+                    format!("task.steps[{i}].{name}"),
+                    officials(),
                 );
             }
+        }
+        if let Some(c) = &s.collective
+            && org.unit(c).is_none()
+        {
+            p.unknown(
+                "unit",
+                c.as_str(),
+                format!("task.steps[{i}].collective"),
+                units(),
+            );
         }
     }
 }
@@ -730,18 +730,18 @@ fn check_events(
     let officials = || org.org.officials.iter().map(|o| o.id.as_str());
     let mut prev: Option<&Event> = None;
     for (i, e) in events.iter().enumerate() {
-        if let Some(pe) = prev {
-            if e.at < pe.at {
-                p.push(
-                    ProblemCode::EventOutOfOrder,
-                    format!("events[{i}].at"),
-                    format!(
-                        "event `{}` ({}) is earlier than the event before it, `{}` ({})",
-                        e.id, e.at, pe.id, pe.at
-                    ),
-                    Some(e.at.to_rfc3339()),
-                );
-            }
+        if let Some(pe) = prev
+            && e.at < pe.at
+        {
+            p.push(
+                ProblemCode::EventOutOfOrder,
+                format!("events[{i}].at"),
+                format!(
+                    "event `{}` ({}) is earlier than the event before it, `{}` ({})",
+                    e.id, e.at, pe.id, pe.at
+                ),
+                Some(e.at.to_rfc3339()),
+            );
         }
         if e.at < task.received {
             p.push(
@@ -774,17 +774,17 @@ fn check_events(
                 Some(e.actor.to_string()),
             );
         }
-        if let Some(s) = &e.step {
-            if !steps.contains_key(s) {
-                p.0.push(Problem {
-                    code: ProblemCode::UnknownStep,
-                    path: format!("events[{i}].step"),
-                    message: format!("the task has no step `{s}`"),
-                    value: Some(s.to_string()),
-                    help: nearest(s.as_str(), task.steps.iter().map(|x| x.id.as_str()))
-                        .map(|n| format!("did you mean `{n}`?")),
-                });
-            }
+        if let Some(s) = &e.step
+            && !steps.contains_key(s)
+        {
+            p.0.push(Problem {
+                code: ProblemCode::UnknownStep,
+                path: format!("events[{i}].step"),
+                message: format!("the task has no step `{s}`"),
+                value: Some(s.to_string()),
+                help: nearest(s.as_str(), task.steps.iter().map(|x| x.id.as_str()))
+                    .map(|n| format!("did you mean `{n}`?")),
+            });
         }
         let mut off = |o: &OfficialId, field: &str| {
             if org.official(o).is_none() {

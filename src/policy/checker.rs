@@ -384,37 +384,36 @@ fn fold(e: &Expr, event_kind: Option<&str>) -> Tri {
 }
 
 fn contradict(x: &Expr, y: &Expr) -> bool {
-    if let Node::Not(inner) = &y.node {
-        if shape(inner) == shape(x) {
-            return true;
-        }
+    if let Node::Not(inner) = &y.node
+        && shape(inner) == shape(x)
+    {
+        return true;
     }
-    if let (Node::Cmp(o1, a1, b1), Node::Cmp(o2, a2, b2)) = (&x.node, &y.node) {
-        if let (Node::Lit(l1), Node::Lit(l2)) = (&b1.node, &b2.node) {
-            if shape(a1) == shape(a2) {
-                // Both constrain the same expression against literals: find a value that satisfies both.
-                return match (o1, o2, l1, l2) {
-                    (Cmp::Eq, Cmp::Eq, _, _) => l1 != l2,
-                    (Cmp::Eq, Cmp::Ne, _, _) => l1 == l2,
-                    (Cmp::Eq, op, v, w) => lit_cmp(*op, v, w) == Some(false),
-                    (lo, hi, Lit::Int(a), Lit::Int(b)) => {
-                        // Integer bounds: lower from one, upper from the other.
-                        let low = match lo {
-                            Cmp::Gt => Some(a + 1),
-                            Cmp::Ge => Some(*a),
-                            _ => None,
-                        };
-                        let high = match hi {
-                            Cmp::Lt => Some(b - 1),
-                            Cmp::Le => Some(*b),
-                            _ => None,
-                        };
-                        matches!((low, high), (Some(l), Some(h)) if l > h)
-                    }
-                    _ => false,
+    if let (Node::Cmp(o1, a1, b1), Node::Cmp(o2, a2, b2)) = (&x.node, &y.node)
+        && let (Node::Lit(l1), Node::Lit(l2)) = (&b1.node, &b2.node)
+        && shape(a1) == shape(a2)
+    {
+        // Both constrain the same expression against literals: find a value that satisfies both.
+        return match (o1, o2, l1, l2) {
+            (Cmp::Eq, Cmp::Eq, _, _) => l1 != l2,
+            (Cmp::Eq, Cmp::Ne, _, _) => l1 == l2,
+            (Cmp::Eq, op, v, w) => lit_cmp(*op, v, w) == Some(false),
+            (lo, hi, Lit::Int(a), Lit::Int(b)) => {
+                // Integer bounds: lower from one, upper from the other.
+                let low = match lo {
+                    Cmp::Gt => Some(a + 1),
+                    Cmp::Ge => Some(*a),
+                    _ => None,
                 };
+                let high = match hi {
+                    Cmp::Lt => Some(b - 1),
+                    Cmp::Le => Some(*b),
+                    _ => None,
+                };
+                matches!((low, high), (Some(l), Some(h)) if l > h)
             }
-        }
+            _ => false,
+        };
     }
     false
 }
@@ -470,18 +469,18 @@ pub fn check(policy: &Policy) -> Report {
                 Body::Avoidance { event_kind, .. } => *event_kind,
                 _ => None,
             };
-            if let Some(w) = &v.when {
-                if fold(&w.expr, event_kind) == Tri::False {
-                    r.items.push(item(
-                        "dead_rule",
-                        Severity::Warning,
-                        &v.file,
-                        v.line,
-                        id,
-                        format!("the condition `{}` can never hold", w.text()),
-                        Some("a conjunction contradicts itself or folds to false".into()),
-                    ));
-                }
+            if let Some(w) = &v.when
+                && fold(&w.expr, event_kind) == Tri::False
+            {
+                r.items.push(item(
+                    "dead_rule",
+                    Severity::Warning,
+                    &v.file,
+                    v.line,
+                    id,
+                    format!("the condition `{}` can never hold", w.text()),
+                    Some("a conjunction contradicts itself or folds to false".into()),
+                ));
             }
             if let Body::Exception {
                 defeats,

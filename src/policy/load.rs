@@ -1004,19 +1004,18 @@ fn compile_rule(
         .valid_until
         .as_ref()
         .and_then(|d| cx.date(d, Some(id), "valid_until"));
-    if let (Some(f), Some(u)) = (valid_from, valid_until) {
-        if u <= f {
-            if let Some(s) = &r.valid_until {
-                cx.at(
-                    s.span().start,
-                    "window_reversed",
-                    Some(id),
-                    "valid_until",
-                    format!("the rule ends ({u}) before or when it starts ({f})"),
-                    None,
-                );
-            }
-        }
+    if let (Some(f), Some(u)) = (valid_from, valid_until)
+        && u <= f
+        && let Some(s) = &r.valid_until
+    {
+        cx.at(
+            s.span().start,
+            "window_reversed",
+            Some(id),
+            "valid_until",
+            format!("the rule ends ({u}) before or when it starts ({f})"),
+            None,
+        );
     }
     let transition = match r.transition.as_ref().map(|s| s.get_ref().as_str()) {
         None | Some("act_date") => Transition::ActDate,
@@ -1086,17 +1085,17 @@ fn compile_rule(
         ("grade_cap", r.grade_cap.as_ref().map(|s| s.span().start)),
     ];
     for (name, at) in present {
-        if let Some(at) = at {
-            if !allowed.contains(&name) {
-                cx.at(
-                    at,
-                    "field_not_allowed",
-                    Some(id),
-                    name,
-                    format!("a rule of kind `{}` takes no `{name}`", kind.name()),
-                    Some(format!("fields of this kind: {}", allowed.join(", "))),
-                );
-            }
+        if let Some(at) = at
+            && !allowed.contains(&name)
+        {
+            cx.at(
+                at,
+                "field_not_allowed",
+                Some(id),
+                name,
+                format!("a rule of kind `{}` takes no `{name}`", kind.name()),
+                Some(format!("fields of this kind: {}", allowed.join(", "))),
+            );
         }
     }
 
@@ -1517,21 +1516,21 @@ fn compile_rule(
                 TargetScope::Event => vec![("e", Ty::Event), ("official", Ty::Official)],
             };
             let field = format!("when (for target `{d}`)");
-            if let Some(w) = &r.when {
-                if let Some(c) = compile(cx, w, &field, &b, &[Ty::Bool]) {
-                    when_by_scope.insert(s, c);
-                }
+            if let Some(w) = &r.when
+                && let Some(c) = compile(cx, w, &field, &b, &[Ty::Bool])
+            {
+                when_by_scope.insert(s, c);
             }
-            if let Some(t) = &r.transfers_to {
-                if let Some(c) = compile(
+            if let Some(t) = &r.transfers_to
+                && let Some(c) = compile(
                     cx,
                     t,
                     "transfers_to",
                     &b,
                     &[Ty::Official, Ty::Opt(Box::new(Ty::Official))],
-                ) {
-                    transfers_to.insert(s, c);
-                }
+                )
+            {
+                transfers_to.insert(s, c);
             }
         }
         if cx.diags.len() > before {
@@ -1587,20 +1586,6 @@ fn target_scope(scope: &str, kind: Option<RuleKind>) -> TargetScope {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn locates_lines_and_columns() {
-        let text = "ab\ncdé\nf";
-        let li = LineIndex::new(text);
-        assert_eq!(li.locate(text, 0), (1, 1));
-        assert_eq!(li.locate(text, 4), (2, 2));
-        assert_eq!(li.locate(text, text.len() - 1), (3, 1));
-    }
-}
-
 fn plain_date(v: &Datetime) -> Option<NaiveDate> {
     match (v.date, v.time) {
         (Some(d), None) => {
@@ -1649,5 +1634,19 @@ fn apply_replace(base: &mut RawRule, r: &RawReplace, src: usize) {
     if let Some(d) = &r.defeats {
         base.defeats = d.clone();
         base.field_src.insert("defeats", src);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_lines_and_columns() {
+        let text = "ab\ncdé\nf";
+        let li = LineIndex::new(text);
+        assert_eq!(li.locate(text, 0), (1, 1));
+        assert_eq!(li.locate(text, 4), (2, 2));
+        assert_eq!(li.locate(text, text.len() - 1), (3, 1));
     }
 }

@@ -315,7 +315,10 @@ pub enum F {
     FDate,
 }
 
-fn field_table(base: &Ty) -> &'static [(&'static str, F, fn() -> Ty)] {
+/// A field: its name, accessor and type.
+type FieldDef = (&'static str, F, fn() -> Ty);
+
+fn field_table(base: &Ty) -> &'static [FieldDef] {
     use Ty as T;
     fn b() -> Ty {
         Ty::Bool
@@ -795,18 +798,18 @@ impl Checker<'_> {
                 }
             }
             Ast::Field(base, name, _) => {
-                if let Ast::Var(v, _) = base.as_ref() {
-                    if v == "param" {
-                        return match self.scope.params.get(name) {
-                            Some((i, t)) => Ok((mk(Node::Param(*i)), t.clone())),
-                            None => Err(CheckError {
-                                span,
-                                message: format!("unknown parameter `{name}`"),
-                                help: nearest(name, self.scope.params.keys().map(String::as_str))
-                                    .map(|n| format!("did you mean `param.{n}`?")),
-                            }),
-                        };
-                    }
+                if let Ast::Var(v, _) = base.as_ref()
+                    && v == "param"
+                {
+                    return match self.scope.params.get(name) {
+                        Some((i, t)) => Ok((mk(Node::Param(*i)), t.clone())),
+                        None => Err(CheckError {
+                            span,
+                            message: format!("unknown parameter `{name}`"),
+                            help: nearest(name, self.scope.params.keys().map(String::as_str))
+                                .map(|n| format!("did you mean `param.{n}`?")),
+                        }),
+                    };
                 }
                 let (b, bt) = self.expr(base)?;
                 let table = field_table(bt.base());
@@ -850,13 +853,13 @@ impl Checker<'_> {
                 for it in items {
                     let (x, t) = self.expr(it)?;
                     let t = t.base().clone();
-                    if let Some(prev) = &ty {
-                        if *prev != t {
-                            return err(
-                                it.span(),
-                                format!("list items must have one type: {prev} then {t}"),
-                            );
-                        }
+                    if let Some(prev) = &ty
+                        && *prev != t
+                    {
+                        return err(
+                            it.span(),
+                            format!("list items must have one type: {prev} then {t}"),
+                        );
                     }
                     ty = Some(t);
                     out.push(x);
@@ -1006,17 +1009,17 @@ impl Checker<'_> {
     }
 
     fn check_name(&self, e: EnumTy, s: &str, span: Span) -> Result<(), CheckError> {
-        if let Some(names) = e.names() {
-            if !names.contains(&s) {
-                return Err(CheckError {
-                    span,
-                    message: format!(
-                        "`{s}` is not a known {e:?} name; known: {}",
-                        names.join(", ")
-                    ),
-                    help: nearest(s, names.iter().copied()).map(|n| format!("did you mean `{n}`?")),
-                });
-            }
+        if let Some(names) = e.names()
+            && !names.contains(&s)
+        {
+            return Err(CheckError {
+                span,
+                message: format!(
+                    "`{s}` is not a known {e:?} name; known: {}",
+                    names.join(", ")
+                ),
+                help: nearest(s, names.iter().copied()).map(|n| format!("did you mean `{n}`?")),
+            });
         }
         Ok(())
     }

@@ -527,19 +527,19 @@ impl Parser<'_> {
         }
         let first = self.expr()?;
         // `[x in xs where c]` parses its head as the comparison `x in xs`.
-        if let (Ast::Bin(BinOp::In, var, src, _), true) = (&first, self.is_kw("where")) {
-            if let Ast::Var(name, _) = var.as_ref() {
-                self.bump()?;
-                let cond = self.expr()?;
-                let end = self.expect_op("]")?;
-                return Ok(Ast::Quant(
-                    Quant::Filter,
-                    name.clone(),
-                    src.clone(),
-                    Some(Box::new(cond)),
-                    open.to(end),
-                ));
-            }
+        if let (Ast::Bin(BinOp::In, var, src, _), true) = (&first, self.is_kw("where"))
+            && let Ast::Var(name, _) = var.as_ref()
+        {
+            self.bump()?;
+            let cond = self.expr()?;
+            let end = self.expect_op("]")?;
+            return Ok(Ast::Quant(
+                Quant::Filter,
+                name.clone(),
+                src.clone(),
+                Some(Box::new(cond)),
+                open.to(end),
+            ));
         }
         if self.is_kw("for") {
             self.bump()?;
