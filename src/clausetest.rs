@@ -787,6 +787,11 @@ fn cond_params(c: &Cond, policy: &Policy, out: &mut BTreeSet<String>) {
                     walk(b, policy, out);
                 }
             }
+            Node::If(c, a, b) => {
+                walk(c, policy, out);
+                walk(a, policy, out);
+                walk(b, policy, out);
+            }
             Node::Map(h, _, a, b) => {
                 walk(h, policy, out);
                 walk(a, policy, out);

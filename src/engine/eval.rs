@@ -42,6 +42,8 @@ pub(crate) enum V<'a> {
     Del(&'a Delegation),
     Finding(u32),
     Task,
+    /// Agenda item `.1` of meeting event `.0`.
+    Item(u32, u32),
     List(Rc<Vec<V<'a>>>),
 }
 
@@ -76,6 +78,7 @@ fn eq(a: &V<'_>, b: &V<'_>) -> bool {
         (V::Bool(x), V::Bool(y)) => x == y,
         (V::Int(x), V::Int(y)) => x == y,
         (V::Date(x), V::Date(y)) => x == y,
+        (V::Item(a, b), V::Item(c, d)) => a == c && b == d,
         (V::Step(x), V::Step(y)) | (V::Event(x), V::Event(y)) | (V::Finding(x), V::Finding(y)) => {
             x == y
         }
@@ -214,6 +217,13 @@ impl<'a> Env<'a, '_> {
                 }
                 V::List(Rc::new(out))
             }
+            Node::If(c, a, b) => {
+                if self.eval(c)?.truthy() {
+                    self.eval(a)?
+                } else {
+                    self.eval(b)?
+                }
+            }
             Node::Map(head, s, src, cond) => {
                 let items = match self.eval(src)? {
                     V::List(l) => l,
@@ -262,6 +272,7 @@ impl<'a> Env<'a, '_> {
                         Quant::Exists if ok => return Ok(V::Bool(true)),
                         Quant::All if !ok => return Ok(V::Bool(false)),
                         Quant::First if ok => return Ok(it.clone()),
+                        Quant::Last if ok => kept = vec![it.clone()],
                         Quant::Count if ok => count += 1,
                         Quant::Filter if ok => kept.push(it.clone()),
                         _ => {}
@@ -271,6 +282,7 @@ impl<'a> Env<'a, '_> {
                     Quant::Exists => V::Bool(false),
                     Quant::All => V::Bool(true),
                     Quant::First => V::None,
+                    Quant::Last => kept.pop().unwrap_or(V::None),
                     Quant::Count => V::Int(count),
                     Quant::Filter => V::List(Rc::new(kept)),
                 }
@@ -537,6 +549,28 @@ impl<'a> Env<'a, '_> {
                         _ => V::List(Rc::new(Vec::new())),
                     },
                     F::EDocument => e.document.as_deref().map_or(V::None, V::Str),
+                    F::EItems => match k {
+                        EventKind::MeetingHeld { items, .. } => V::List(Rc::new(
+                            (0..items.len())
+                                .map(|j| V::Item(i, u32::try_from(j).unwrap_or(u32::MAX)))
+                                .collect(),
+                        )),
+                        _ => V::List(Rc::new(Vec::new())),
+                    },
+                    _ => V::None,
+                }
+            }
+            (V::Item(ei, ii), f) => {
+                let item = match self.event(ei).map(|e| &e.kind) {
+                    Some(EventKind::MeetingHeld { items, .. }) => items.get(ii as usize),
+                    _ => None,
+                };
+                let Some(item) = item else { return Ok(V::None) };
+                match f {
+                    F::ITitle => V::Str(&item.title),
+                    F::IField => item.field.as_ref().map_or(V::None, V::Field),
+                    F::ISpoke => offs(&item.spoke),
+                    F::ISilent => offs(&item.silent),
                     _ => V::None,
                 }
             }
@@ -723,6 +757,31 @@ impl<'a> Env<'a, '_> {
                             .any(|p| matches!(p.role, Role::Head | Role::ActingHead)),
                     ),
                     _ => V::Bool(false),
+                }
+            }
+            Func::HeadOfOfficial => {
+                let (o, d) = (next(), next());
+                match (o.as_official(), d) {
+                    (Some(o), V::Date(d)) => org
+                        .head_for(o, d)
+                        .map_or(V::None, |h| V::OwnedOff(h.clone())),
+                    _ => V::None,
+                }
+            }
+            Func::DeputyOver => {
+                let (o, fl, d) = (next(), next(), next());
+                match (o.as_official(), fl, d) {
+                    (Some(o), V::Field(fl), V::Date(d)) => org
+                        .deputy_over(o, fl, d)
+                        .map_or(V::None, |h| V::OwnedOff(h.clone())),
+                    _ => V::None,
+                }
+            }
+            Func::ManagingUnit => {
+                let (o, d) = (next(), next());
+                match (o.as_official(), d) {
+                    (Some(o), V::Date(d)) => org.managing_unit(o, d).map_or(V::None, V::Unit),
+                    _ => V::None,
                 }
             }
             Func::Len => V::None,

@@ -12,6 +12,7 @@ use super::{
     Delegation, Event, EventKind, Official, Organisation, Position, Role, TaskRecord, Unit,
 };
 use crate::id::{DelegationId, Field, OfficialId, StepId, UnitId};
+use crate::model::UnitKind;
 use crate::model::task::{Step, Task};
 use crate::suggest::nearest;
 use crate::time::vn_date;
@@ -431,10 +432,15 @@ impl ValidOrganisation {
     pub fn head_of(&self, unit: &UnitId, date: NaiveDate) -> Option<&OfficialId> {
         self.holder(unit, Role::Head, date)
     }
-    /// The nearest head, other than `official`, of a unit where `official`
-    /// holds a position on `date`, or of a unit above it: the head whose
-    /// management scope covers the official.
-    pub fn head_over(&self, official: &OfficialId, date: NaiveDate) -> Option<&OfficialId> {
+    /// The nearest head (or, where the head's post is vacant, acting head) of
+    /// a unit where `official` holds a position on `date`, or of a unit above
+    /// it, passing over `official` themself when `skip_self`.
+    fn nearest_head(
+        &self,
+        official: &OfficialId,
+        date: NaiveDate,
+        skip_self: bool,
+    ) -> Option<&OfficialId> {
         let mut best: Option<(usize, &OfficialId)> = None;
         for p in self.positions_of(official, date) {
             let Some(&u) = self.units.get(&p.unit) else {
@@ -446,7 +452,10 @@ impl ValidOrganisation {
                 let Some(unit) = self.org.units.get(ui) else {
                     continue;
                 };
-                if let Some(h) = self.head_of(&unit.id, date).filter(|h| *h != official) {
+                let head = self
+                    .head_of(&unit.id, date)
+                    .or_else(|| self.holder(&unit.id, Role::ActingHead, date));
+                if let Some(h) = head.filter(|h| !skip_self || *h != official) {
                     if best.is_none_or(|(d, _)| depth < d) {
                         best = Some((depth, h));
                     }
@@ -455,6 +464,84 @@ impl ValidOrganisation {
             }
         }
         best.map(|(_, h)| h)
+    }
+    /// The head whose management scope covers `official` on `date`: the
+    /// nearest head (or acting head) of their unit or a unit above, other than
+    /// `official` themself.
+    pub fn head_over(&self, official: &OfficialId, date: NaiveDate) -> Option<&OfficialId> {
+        self.nearest_head(official, date, true)
+    }
+    /// The agency whose head answers for the official's work on `date`: the
+    /// nearest unit, from one where `official` holds a position upward, that
+    /// has a head or an acting head, or that is not an internal unit
+    /// (division, office, one-stop desk) — an agency whose head's post is
+    /// vacant stays the managing unit, with no head.
+    pub fn managing_unit(&self, official: &OfficialId, date: NaiveDate) -> Option<&UnitId> {
+        let mut best: Option<(usize, &UnitId)> = None;
+        for p in self.positions_of(official, date) {
+            let Some(&u) = self.units.get(&p.unit) else {
+                continue;
+            };
+            let chain =
+                std::iter::once(u).chain(self.ancestors.get(u).into_iter().flatten().copied());
+            for (depth, ui) in chain.enumerate() {
+                let Some(unit) = self.org.units.get(ui) else {
+                    continue;
+                };
+                let internal = matches!(
+                    unit.kind,
+                    UnitKind::Division | UnitKind::Office | UnitKind::OneStopDesk
+                );
+                let led = self.head_of(&unit.id, date).is_some()
+                    || self.holder(&unit.id, Role::ActingHead, date).is_some();
+                if led || !internal {
+                    if best.is_none_or(|(d, _)| depth < d) {
+                        best = Some((depth, &unit.id));
+                    }
+                    break;
+                }
+            }
+        }
+        best.map(|(_, u)| u)
+    }
+    /// As [`ValidOrganisation::head_over`], but `official` themself when they are that head.
+    pub fn head_for(&self, official: &OfficialId, date: NaiveDate) -> Option<&OfficialId> {
+        self.nearest_head(official, date, false)
+    }
+    /// The nearest deputy in charge of `field` in a unit where `official`
+    /// holds a position on `date`, or in a unit above it up to the first unit
+    /// with a head (the official's agency); possibly `official` themself.
+    pub fn deputy_over(
+        &self,
+        official: &OfficialId,
+        field: &Field,
+        date: NaiveDate,
+    ) -> Option<&OfficialId> {
+        let mut best: Option<(usize, &OfficialId)> = None;
+        for p in self.positions_of(official, date) {
+            let Some(&u) = self.units.get(&p.unit) else {
+                continue;
+            };
+            let chain =
+                std::iter::once(u).chain(self.ancestors.get(u).into_iter().flatten().copied());
+            for (depth, ui) in chain.enumerate() {
+                let Some(unit) = self.org.units.get(ui) else {
+                    continue;
+                };
+                if let Some(d) = self.deputy_for(&unit.id, field, date) {
+                    if best.is_none_or(|(x, _)| depth < x) {
+                        best = Some((depth, d));
+                    }
+                    break;
+                }
+                if self.head_of(&unit.id, date).is_some()
+                    || self.holder(&unit.id, Role::ActingHead, date).is_some()
+                {
+                    break;
+                }
+            }
+        }
+        best.map(|(_, d)| d)
     }
     /// The deputy of `unit` in charge of `field` on `date`.
     pub fn deputy_for(&self, unit: &UnitId, field: &Field, date: NaiveDate) -> Option<&OfficialId> {

@@ -252,6 +252,15 @@ fn shape(e: &Expr) -> String {
                 }
                 s.push(')');
             }
+            Node::If(c, a, b) => {
+                s.push_str("if(");
+                w(c, s);
+                s.push(',');
+                w(a, s);
+                s.push(',');
+                w(b, s);
+                s.push(')');
+            }
             Node::Map(h, v, a, b) => {
                 let _ = write!(s, "map{v}(");
                 w(h, s);

@@ -24,7 +24,8 @@
 //!   addressees reply_by unit position request recommendation
 //!   in_principle_only mode delegation new_deadline new_return_date
 //!   answer_by superior approved_by force_majeure in_favour dissent
-//!   collective documents spoke silent absent recused document`
+//!   collective documents spoke silent absent recused document items`
+//!   (`items`: a meeting's agenda items, each with `title field spoke silent`)
 //! - official: `id name category party_member`
 //! - unit: `id name kind parent collective`
 //! - delegation: `id from to mode redelegable parent valid_from valid_until`
@@ -39,11 +40,16 @@
 //! head, deputy, acting head or office head post), `head_over(o, d)` (the
 //! nearest head, other than `o`, of `o`'s unit or a unit above it: the head
 //! whose management scope covers `o`), `is_head(o, d)` (holds a head or
-//! acting head post anywhere).
+//! acting head post anywhere), `head_of_official(o, d)` (the same, but `o`
+//! if `o` is that head), `deputy_over(o, f, d)` (the nearest deputy in charge
+//! of field `f` in `o`'s unit or above, up to `o`'s agency, possibly `o`),
+//! `managing_unit(o, d)` (the nearest unit, from `o`'s own upward, that has a
+//! head or an acting head: the agency whose head answers for `o`'s work).
 //!
+//! `if c then a else b` chooses (both branches of one type).
 //! Lists: `[x in xs where c]` filters, `[expr for x in xs where c]` maps
 //! (results that are `none` are dropped), `exists`, `all`, `count`,
-//! `first` quantify, `xs + ys` concatenates, `x in xs` tests membership.
+//! `first`, `last` quantify, `xs + ys` concatenates, `x in xs` tests membership.
 //!
 //! Comparisons with `none` are false, except `==` and `!=`; a field of
 //! `none` is `none`.
@@ -152,6 +158,8 @@ pub enum Ty {
     Finding,
     /// The task.
     Task,
+    /// An agenda item of a meeting event.
+    Item,
     /// A name from a set.
     Enum(EnumTy),
     /// A list.
@@ -195,6 +203,7 @@ impl fmt::Display for Ty {
             Ty::Delegation => f.write_str("delegation"),
             Ty::Finding => f.write_str("finding"),
             Ty::Task => f.write_str("task"),
+            Ty::Item => f.write_str("meeting item"),
             Ty::Enum(e) => write!(f, "{e:?}"),
             Ty::List(t) => write!(f, "list of {t}"),
             Ty::Opt(t) => write!(f, "{t} or none"),
@@ -313,6 +322,12 @@ pub enum F {
     FStep,
     FEvidence,
     FDate,
+    // meeting item
+    ITitle,
+    IField,
+    ISpoke,
+    ISilent,
+    EItems,
 }
 
 /// A field: its name, accessor and type.
@@ -407,6 +422,12 @@ fn field_table(base: &Ty) -> &'static [FieldDef] {
     fn sev() -> Ty {
         Ty::Enum(EnumTy::Severity)
     }
+    fn litem() -> Ty {
+        Ty::List(Box::new(Ty::Item))
+    }
+    fn of() -> Ty {
+        Ty::Opt(Box::new(Ty::Field))
+    }
     fn del() -> Ty {
         Ty::Delegation
     }
@@ -491,6 +512,7 @@ fn field_table(base: &Ty) -> &'static [FieldDef] {
             ("absent", F::EAbsent, lo),
             ("recused", F::ERecused, lo),
             ("document", F::EDocument, os),
+            ("items", F::EItems, litem),
         ],
         T::Official => &[
             ("id", F::OId, s),
@@ -524,6 +546,12 @@ fn field_table(base: &Ty) -> &'static [FieldDef] {
             ("evidence", F::FEvidence, le),
             ("date", F::FDate, d),
         ],
+        T::Item => &[
+            ("title", F::ITitle, s),
+            ("field", F::IField, of),
+            ("spoke", F::ISpoke, lo),
+            ("silent", F::ISilent, lo),
+        ],
         _ => {
             let _ = del;
             &[]
@@ -554,6 +582,9 @@ pub enum Func {
     IsLeader,
     HeadOver,
     IsHead,
+    HeadOfOfficial,
+    DeputyOver,
+    ManagingUnit,
 }
 
 fn func_sig(name: &str) -> Option<(Func, Vec<Ty>, Ty)> {
@@ -582,6 +613,9 @@ fn func_sig(name: &str) -> Option<(Func, Vec<Ty>, Ty)> {
         "is_leader" => (Func::IsLeader, vec![Official, Date], Bool),
         "head_over" => (Func::HeadOver, vec![Official, Date], opt(Official)),
         "is_head" => (Func::IsHead, vec![Official, Date], Bool),
+        "head_of_official" => (Func::HeadOfOfficial, vec![Official, Date], opt(Official)),
+        "deputy_over" => (Func::DeputyOver, vec![Official, Field, Date], opt(Official)),
+        "managing_unit" => (Func::ManagingUnit, vec![Official, Date], opt(Unit)),
         _ => return None,
     })
 }
@@ -606,6 +640,11 @@ const FUNC_NAMES: &[&str] = &[
     "is_leader",
     "head_over",
     "is_head",
+    "head_of_official",
+    "deputy_over",
+    "managing_unit",
+    "last",
+    "if",
     "date",
     "exists",
     "all",
@@ -671,6 +710,7 @@ pub enum Node {
     List(Vec<Expr>),
     Quant(Quant, usize, Box<Expr>, Option<Box<Expr>>),
     Map(Box<Expr>, usize, Box<Expr>, Option<Box<Expr>>),
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
 }
 
 /// A type error or unknown name.
@@ -898,6 +938,30 @@ impl Checker<'_> {
                     Ty::List(Box::new(ht.base().clone())),
                 )
             }
+            Ast::If(cond, a, b, _) => {
+                let (cx, ct) = self.expr(cond)?;
+                self.want(&Ty::Bool, &ct, cond.span())?;
+                let (ax, at) = self.expr(a)?;
+                let (bx, bt) = self.expr(b)?;
+                let ty = match (&at, &bt) {
+                    (Ty::Null, t) | (t, Ty::Null) => Ty::opt(t.clone()),
+                    (x, y) if x.base() == y.base() => {
+                        if x.is_opt() || y.is_opt() {
+                            Ty::opt(x.base().clone())
+                        } else {
+                            x.clone()
+                        }
+                    }
+                    (Ty::List(_), Ty::List(_)) => at.clone(),
+                    _ => {
+                        return err(
+                            span,
+                            format!("`if` branches must have one type: {at} and {bt}"),
+                        );
+                    }
+                };
+                (mk(Node::If(Box::new(cx), Box::new(ax), Box::new(bx))), ty)
+            }
             Ast::Quant(q, var, src, cond, _) => {
                 let (s, st) = self.expr(src)?;
                 let Ty::List(item) = st.base().clone() else {
@@ -934,7 +998,7 @@ impl Checker<'_> {
                 let ty = match q {
                     Quant::Exists | Quant::All => Ty::Bool,
                     Quant::Count => Ty::Int,
-                    Quant::First => Ty::opt((*item).clone()),
+                    Quant::First | Quant::Last => Ty::opt((*item).clone()),
                     Quant::Filter => Ty::List(item),
                 };
                 (mk(Node::Quant(*q, slot_no, Box::new(s), c)), ty)

@@ -15,6 +15,7 @@
 //!          | "[" ident "in" expr "where" expr "]"       filter
 //!          | "[" expr "for" ident "in" expr ("where" expr)? "]"   map (none results dropped)
 //!          | "[" (expr ("," expr)*)? "]"              list
+//!          | "if" expr "then" expr "else" expr
 //!          | "(" expr ")"
 //! ```
 //! Nesting is limited to [`MAX_DEPTH`] and the text to [`MAX_LEN`] bytes, so
@@ -215,6 +216,8 @@ pub enum Quant {
     Count,
     /// `first(x in xs where c)`
     First,
+    /// `last(x in xs where c)`
+    Last,
     /// `[x in xs where c]`
     Filter,
 }
@@ -246,6 +249,8 @@ pub enum Ast {
     Quant(Quant, String, Box<Ast>, Option<Box<Ast>>, Span),
     /// `[head for x in xs where c]`.
     Map(Box<Ast>, String, Box<Ast>, Option<Box<Ast>>, Span),
+    /// `if c then a else b`.
+    If(Box<Ast>, Box<Ast>, Box<Ast>, Span),
 }
 
 impl Ast {
@@ -263,7 +268,8 @@ impl Ast {
             | Ast::Not(_, s)
             | Ast::List(_, s)
             | Ast::Quant(_, _, _, _, s)
-            | Ast::Map(_, _, _, _, s) => *s,
+            | Ast::Map(_, _, _, _, s)
+            | Ast::If(_, _, _, s) => *s,
         }
     }
 }
@@ -472,12 +478,22 @@ impl Parser<'_> {
                 "true" => Ok(Ast::Bool(true, span)),
                 "false" => Ok(Ast::Bool(false, span)),
                 "none" => Ok(Ast::None(span)),
-                "exists" | "all" | "count" | "first" if self.is_op("(") => {
+                "if" => {
+                    let c = self.expr()?;
+                    self.expect_kw("then")?;
+                    let a = self.expr()?;
+                    self.expect_kw("else")?;
+                    let b = self.expr()?;
+                    let sp = span.to(b.span());
+                    Ok(Ast::If(Box::new(c), Box::new(a), Box::new(b), sp))
+                }
+                "exists" | "all" | "count" | "first" | "last" if self.is_op("(") => {
                     let q = match name.as_str() {
                         "exists" => Quant::Exists,
                         "all" => Quant::All,
                         "count" => Quant::Count,
-                        _ => Quant::First,
+                        "first" => Quant::First,
+                        _ => Quant::Last,
                     };
                     self.bump()?;
                     let (var, _) = self.ident()?;
@@ -574,7 +590,18 @@ impl Parser<'_> {
 fn is_keyword(s: &str) -> bool {
     matches!(
         s,
-        "and" | "or" | "not" | "in" | "where" | "true" | "false" | "none"
+        "and"
+            | "or"
+            | "not"
+            | "in"
+            | "where"
+            | "for"
+            | "if"
+            | "then"
+            | "else"
+            | "true"
+            | "false"
+            | "none"
     )
 }
 
