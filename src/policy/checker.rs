@@ -293,6 +293,51 @@ fn node_tag(n: &Node) -> String {
     }
 }
 
+/// A normalised copy for the analysis: literals on the right of comparisons,
+/// `or false` and `and true` dropped, double negation removed.
+fn simplify(e: &Expr) -> Expr {
+    let span = e.span;
+    let node = match &e.node {
+        Node::And(a, b) => {
+            let (a, b) = (simplify(a), simplify(b));
+            match (&a.node, &b.node) {
+                (Node::Lit(Lit::Bool(true)), _) => return b,
+                (_, Node::Lit(Lit::Bool(true))) => return a,
+                _ => Node::And(Box::new(a), Box::new(b)),
+            }
+        }
+        Node::Or(a, b) => {
+            let (a, b) = (simplify(a), simplify(b));
+            match (&a.node, &b.node) {
+                (Node::Lit(Lit::Bool(false)), _) => return b,
+                (_, Node::Lit(Lit::Bool(false))) => return a,
+                _ => Node::Or(Box::new(a), Box::new(b)),
+            }
+        }
+        Node::Not(a) => {
+            let a = simplify(a);
+            if let Node::Not(inner) = a.node {
+                return *inner;
+            }
+            Node::Not(Box::new(a))
+        }
+        Node::Cmp(op, a, b)
+            if matches!(a.node, Node::Lit(_)) && !matches!(b.node, Node::Lit(_)) =>
+        {
+            let flipped = match op {
+                Cmp::Lt => Cmp::Gt,
+                Cmp::Le => Cmp::Ge,
+                Cmp::Gt => Cmp::Lt,
+                Cmp::Ge => Cmp::Le,
+                o => *o,
+            };
+            Node::Cmp(flipped, Box::new(simplify(b)), Box::new(simplify(a)))
+        }
+        other => other.clone(),
+    };
+    Expr { node, span }
+}
+
 fn conjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
     match &e.node {
         Node::And(a, b) => {
@@ -479,17 +524,21 @@ pub fn check(policy: &Policy) -> Report {
                 _ => None,
             };
             if let Some(w) = &v.when
-                && fold(&w.expr, event_kind) == Tri::False
+                && fold(&simplify(&w.expr), event_kind) == Tri::False
             {
-                r.items.push(item(
-                    "dead_rule",
-                    Severity::Warning,
-                    &v.file,
-                    v.line,
-                    id,
-                    format!("the condition `{}` can never hold", w.text()),
-                    Some("a conjunction contradicts itself or folds to false".into()),
-                ));
+                let (line, column) = w.location();
+                r.items.push(CheckItem {
+                    column,
+                    ..item(
+                        "dead_rule",
+                        Severity::Warning,
+                        &v.file,
+                        line,
+                        id,
+                        format!("the condition `{}` can never hold", w.text()),
+                        Some("a conjunction contradicts itself or folds to false".into()),
+                    )
+                });
             }
             if let Body::Exception {
                 defeats,
@@ -498,19 +547,23 @@ pub fn check(policy: &Policy) -> Report {
             } = &v.body
             {
                 for c in when_by_scope.values() {
-                    if fold(&c.expr, None) == Tri::False {
-                        r.items.push(item(
-                            "dead_exception",
-                            Severity::Warning,
-                            &v.file,
-                            v.line,
-                            id,
-                            format!(
-                                "the condition `{}` can never hold, so it defeats nothing",
-                                c.text()
-                            ),
-                            None,
-                        ));
+                    if fold(&simplify(&c.expr), None) == Tri::False {
+                        let (line, column) = c.location();
+                        r.items.push(CheckItem {
+                            column,
+                            ..item(
+                                "dead_exception",
+                                Severity::Warning,
+                                &v.file,
+                                line,
+                                id,
+                                format!(
+                                    "the condition `{}` can never hold, so it defeats nothing",
+                                    c.text()
+                                ),
+                                None,
+                            )
+                        });
                         break;
                     }
                 }
@@ -560,11 +613,16 @@ pub fn check(policy: &Policy) -> Report {
     }
     for p in policy.params() {
         if !used_params.contains(&p.name) {
+            let (file, line) = if p.defined_at.0.is_empty() {
+                (file0.clone(), 1)
+            } else {
+                p.defined_at.clone()
+            };
             r.items.push(item(
                 "unused_param",
                 Severity::Warning,
-                &file0,
-                1,
+                &file,
+                line,
                 &p.name,
                 format!("parameter `{}` is read by no rule", p.name),
                 None,

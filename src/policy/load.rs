@@ -787,6 +787,15 @@ pub(crate) fn load_many(texts: &[(String, String)]) -> Result<Policy, PolicyErro
                 label_vi: p.label_vi.clone().unwrap_or_default(),
                 label_en: p.label_en.clone().unwrap_or_default(),
                 versions: vec![version],
+                defined_at: cx.srcs.get(cx.cur).map_or_else(
+                    || (String::new(), 1),
+                    |s| {
+                        (
+                            s.file.to_string(),
+                            s.lines.locate(s.text, p.name.span().start).0,
+                        )
+                    },
+                ),
             }),
         }
     }
@@ -1140,9 +1149,14 @@ fn compile_rule(
                     );
                     return None;
                 }
+                let at = cx
+                    .srcs
+                    .get(cx.cur)
+                    .map_or((1, 1), |s| s.lines.locate(s.text, base));
                 Some(Cond {
                     expr,
                     text: Arc::from(text.as_str()),
+                    at,
                 })
             }
             Err(e) => {

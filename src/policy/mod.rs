@@ -73,12 +73,18 @@ pub enum Scope {
 pub struct Cond {
     pub(crate) expr: Expr,
     pub(crate) text: Arc<str>,
+    /// Line and column of the condition's first character in its file.
+    pub(crate) at: (usize, usize),
 }
 
 impl Cond {
     /// The condition as written.
     pub fn text(&self) -> &str {
         &self.text
+    }
+    /// Line and column of the condition in its file.
+    pub fn location(&self) -> (usize, usize) {
+        self.at
     }
 }
 
@@ -257,6 +263,8 @@ pub struct Param {
     pub label_en: String,
     /// Its values over time.
     pub versions: Vec<ParamVersion>,
+    /// Where it is first defined: file and line.
+    pub defined_at: (String, usize),
 }
 
 impl Param {
