@@ -16,6 +16,7 @@ pub mod id;
 pub mod model;
 mod suggest;
 pub mod time;
+pub mod yearly;
 
 pub use id::{DelegationId, EventId, Field, IdError, OfficialId, RuleId, StepId, TaskId, UnitId};
 pub mod batch;
