@@ -483,10 +483,10 @@ pub fn year_from(
         if let Some(fw) = frameworks.state_for(year, official.category) {
             gradings.push(grade_official(fw, id, f, &oi, year, None));
         }
-        if official.party_member {
-            if let Some(fw) = frameworks.party_for(year) {
-                party_gradings.push(grade_official(fw, id, f, &oi, year, None));
-            }
+        if official.party_member
+            && let Some(fw) = frameworks.party_for(year)
+        {
+            party_gradings.push(grade_official(fw, id, f, &oi, year, None));
         }
     }
     grade::apply_leader_factor(&mut gradings, &facts, &org, as_of, frameworks, year);
