@@ -784,6 +784,18 @@ impl<'a> Env<'a, '_> {
                     _ => V::None,
                 }
             }
+            Func::LedUnit => {
+                let (o, d) = (next(), next());
+                match (o.as_official(), d) {
+                    (Some(o), V::Date(d)) => org
+                        .positions_of(o, d)
+                        .find(|p| matches!(p.role, Role::Head | Role::ActingHead))
+                        .map(|p| &p.unit)
+                        .or_else(|| org.managing_unit(o, d))
+                        .map_or(V::None, V::Unit),
+                    _ => V::None,
+                }
+            }
             Func::Len => V::None,
             Func::Max | Func::Min => match (next(), next()) {
                 (V::Int(a), V::Int(b)) => V::Int(if f == Func::Max { a.max(b) } else { a.min(b) }),

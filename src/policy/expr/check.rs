@@ -44,7 +44,9 @@
 //! if `o` is that head), `deputy_over(o, f, d)` (the nearest deputy in charge
 //! of field `f` in `o`'s unit or above, up to `o`'s agency, possibly `o`),
 //! `managing_unit(o, d)` (the nearest unit, from `o`'s own upward, that has a
-//! head or an acting head: the agency whose head answers for `o`'s work).
+//! head or an acting head: the agency whose head answers for `o`'s work),
+//! `led_unit(o, d)` (a unit `o` heads or acts as head of, else
+//! `managing_unit(o, d)`: e.g. the body a meeting's chair presides over).
 //!
 //! `if c then a else b` chooses (both branches of one type).
 //! Lists: `[x in xs where c]` filters, `[expr for x in xs where c]` maps
@@ -585,6 +587,7 @@ pub enum Func {
     HeadOfOfficial,
     DeputyOver,
     ManagingUnit,
+    LedUnit,
 }
 
 fn func_sig(name: &str) -> Option<(Func, Vec<Ty>, Ty)> {
@@ -616,6 +619,7 @@ fn func_sig(name: &str) -> Option<(Func, Vec<Ty>, Ty)> {
         "head_of_official" => (Func::HeadOfOfficial, vec![Official, Date], opt(Official)),
         "deputy_over" => (Func::DeputyOver, vec![Official, Field, Date], opt(Official)),
         "managing_unit" => (Func::ManagingUnit, vec![Official, Date], opt(Unit)),
+        "led_unit" => (Func::LedUnit, vec![Official, Date], opt(Unit)),
         _ => return None,
     })
 }
@@ -643,6 +647,7 @@ const FUNC_NAMES: &[&str] = &[
     "head_of_official",
     "deputy_over",
     "managing_unit",
+    "led_unit",
     "last",
     "if",
     "date",
