@@ -18,6 +18,11 @@ mod suggest;
 pub mod time;
 pub mod yearly;
 
+/// The README's examples, run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 pub use id::{DelegationId, EventId, Field, IdError, OfficialId, RuleId, StepId, TaskId, UnitId};
 pub mod batch;
 pub mod calendar;
