@@ -34,6 +34,20 @@ fn bundled_clause_tests_and_scenarios_pass_with_full_coverage() {
 }
 
 #[test]
+fn every_bundled_rule_is_exercised_by_some_scenario() {
+    let policy = Policy::bundled().unwrap();
+    let tests = load_dir(Path::new("tests/scenarios")).unwrap();
+    let report = run(&policy, &tests);
+    let never: Vec<String> = policy
+        .rules()
+        .iter()
+        .map(|r| r.id.to_string())
+        .filter(|id| !report.coverage.fired.contains(id))
+        .collect();
+    assert!(never.is_empty(), "rules no scenario exercises: {never:?}");
+}
+
+#[test]
 fn scenario_corpus_is_large_enough_and_exact() {
     let tests = load_dir(Path::new("tests/scenarios")).unwrap();
     let files: std::collections::BTreeSet<_> = tests.iter().map(|t| t.file.clone()).collect();
