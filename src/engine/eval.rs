@@ -780,7 +780,9 @@ impl<'a> Env<'a, '_> {
             Func::ManagingUnit => {
                 let (o, d) = (next(), next());
                 match (o.as_official(), d) {
-                    (Some(o), V::Date(d)) => org.managing_unit(o, d).map_or(V::None, V::Unit),
+                    (Some(o), V::Date(d)) => org
+                        .managing_unit_near(o, d, Some(&facts.case.task().unit))
+                        .map_or(V::None, V::Unit),
                     _ => V::None,
                 }
             }

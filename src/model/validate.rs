@@ -477,7 +477,19 @@ impl ValidOrganisation {
     /// (division, office, one-stop desk) — an agency whose head's post is
     /// vacant stays the managing unit, with no head.
     pub fn managing_unit(&self, official: &OfficialId, date: NaiveDate) -> Option<&UnitId> {
-        let mut best: Option<(usize, &UnitId)> = None;
+        self.managing_unit_near(official, date, None)
+    }
+    /// As [`ValidOrganisation::managing_unit`]; when the official holds several
+    /// posts, the one related to `context` (a unit within it or above it, e.g.
+    /// the task's unit) wins.
+    pub fn managing_unit_near(
+        &self,
+        official: &OfficialId,
+        date: NaiveDate,
+        context: Option<&UnitId>,
+    ) -> Option<&UnitId> {
+        // Rank: the context itself, a unit below it, a unit above it, then unrelated; then nearness.
+        let mut best: Option<(u8, usize, &UnitId)> = None;
         for p in self.positions_of(official, date) {
             let Some(&u) = self.units.get(&p.unit) else {
                 continue;
@@ -495,14 +507,20 @@ impl ValidOrganisation {
                 let led = self.head_of(&unit.id, date).is_some()
                     || self.holder(&unit.id, Role::ActingHead, date).is_some();
                 if led || !internal {
-                    if best.is_none_or(|(d, _)| depth < d) {
-                        best = Some((depth, &unit.id));
+                    let rank = match context {
+                        Some(c) if *c == unit.id => 0,
+                        Some(c) if self.within(&unit.id, c) => 1,
+                        Some(c) if self.within(c, &unit.id) => 2,
+                        _ => 3,
+                    };
+                    if best.is_none_or(|(r, d, _)| (rank, depth) < (r, d)) {
+                        best = Some((rank, depth, &unit.id));
                     }
                     break;
                 }
             }
         }
-        best.map(|(_, u)| u)
+        best.map(|(_, _, u)| u)
     }
     /// As [`ValidOrganisation::head_over`], but `official` themself when they are that head.
     pub fn head_for(&self, official: &OfficialId, date: NaiveDate) -> Option<&OfficialId> {
