@@ -144,12 +144,21 @@ fn locate(
     strip: &str,
     problems: Vec<Problem>,
 ) -> CaseFileError {
+    // One pass over the text finds every path asked for, however many problems there are.
+    let wanted: std::collections::HashSet<String> = problems
+        .iter()
+        .map(|p| p.path.strip_prefix(strip).unwrap_or(&p.path).to_string())
+        .collect();
+    let offsets = index_paths(text, &wanted);
+    let lines = crate::policy::LineIndexPub::new(text);
     CaseFileError::Invalid(
         problems
             .into_iter()
             .map(|problem| {
                 let inner_path = problem.path.strip_prefix(strip).unwrap_or(&problem.path);
-                let (line, column) = locate_path(text, inner_path).unwrap_or((1, 1));
+                let (line, column) = offsets
+                    .get(inner_path)
+                    .map_or((1, 1), |&o| lines.locate(text, o));
                 Located {
                     file: file.to_string(),
                     line: line + line_offset,
@@ -159,6 +168,24 @@ fn locate(
             })
             .collect(),
     )
+}
+
+/// Byte offsets of the values at the given JSON paths, found in one walk.
+fn index_paths(
+    text: &str,
+    wanted: &std::collections::HashSet<String>,
+) -> std::collections::HashMap<String, usize> {
+    let mut out = std::collections::HashMap::new();
+    if wanted.is_empty() {
+        return out;
+    }
+    let mut s = Scanner {
+        b: text.as_bytes(),
+        pos: 0,
+    };
+    let mut path = String::new();
+    let _ = s.walk(&mut path, wanted, &mut out, 0);
+    out
 }
 
 /// Reads and validates one case from JSON text; `file` names it in errors.
@@ -262,6 +289,30 @@ fn read_line<R: BufRead>(
         message: e.to_string(),
     })?;
     if n > MAX_LINE_BYTES {
+        // Skip the rest of the over-long line without holding it, so the next
+        // read starts on the next line.
+        if !buf.ends_with('\n') {
+            loop {
+                let chunk = match input.fill_buf() {
+                    Ok(c) => c,
+                    Err(_) => break,
+                };
+                if chunk.is_empty() {
+                    break;
+                }
+                match chunk.iter().position(|b| *b == b'\n') {
+                    Some(pos) => {
+                        input.consume(pos + 1);
+                        break;
+                    }
+                    None => {
+                        let len = chunk.len();
+                        input.consume(len);
+                    }
+                }
+            }
+        }
+        buf.clear();
         return Err(CaseFileError::LineTooLong {
             file: file.to_string(),
             line,
@@ -447,6 +498,72 @@ impl Scanner<'_> {
                 }
                 Some(())
             }
+        }
+    }
+    /// Walks the whole current value, recording the offsets of the wanted paths.
+    fn walk(
+        &mut self,
+        path: &mut String,
+        wanted: &std::collections::HashSet<String>,
+        out: &mut std::collections::HashMap<String, usize>,
+        depth: usize,
+    ) -> Option<()> {
+        self.ws();
+        if wanted.contains(path.as_str()) {
+            out.insert(path.clone(), self.pos);
+        }
+        if depth > 256 {
+            return self.skip_value();
+        }
+        match self.peek()? {
+            b'{' => {
+                self.pos += 1;
+                loop {
+                    self.ws();
+                    if self.peek()? == b'}' {
+                        self.pos += 1;
+                        return Some(());
+                    }
+                    let key = self.string()?;
+                    self.ws();
+                    if self.peek()? != b':' {
+                        return None;
+                    }
+                    self.pos += 1;
+                    let len = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(&key);
+                    self.walk(path, wanted, out, depth + 1)?;
+                    path.truncate(len);
+                    self.ws();
+                    if self.peek()? == b',' {
+                        self.pos += 1;
+                    }
+                }
+            }
+            b'[' => {
+                self.pos += 1;
+                let mut i = 0usize;
+                loop {
+                    self.ws();
+                    if self.peek()? == b']' {
+                        self.pos += 1;
+                        return Some(());
+                    }
+                    let len = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    self.walk(path, wanted, out, depth + 1)?;
+                    path.truncate(len);
+                    i += 1;
+                    self.ws();
+                    if self.peek()? == b',' {
+                        self.pos += 1;
+                    }
+                }
+            }
+            _ => self.skip_value(),
         }
     }
     /// Walks down `path` from the current value; returns the offset of the target value.

@@ -1,7 +1,7 @@
 //! Validation of organisations and cases: every problem found, each with a
 //! stable code and a JSON path.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -137,8 +137,15 @@ impl ValidationError {
     }
 }
 
-#[derive(Default)]
-struct Problems(Vec<Problem>);
+/// Problems found so far, with a budget for "did you mean" searches so
+/// that many unknown ids among many known ones stay linear.
+struct Problems(Vec<Problem>, usize);
+
+impl Default for Problems {
+    fn default() -> Self {
+        Problems(Vec::new(), 2_000_000)
+    }
+}
 
 impl Problems {
     fn push(&mut self, code: ProblemCode, path: String, message: String, value: Option<String>) {
@@ -157,7 +164,13 @@ impl Problems {
         path: String,
         known: I,
     ) {
-        let help = nearest(id, known).map(|n| format!("did you mean `{n}`?"));
+        let budget = &mut self.1;
+        let candidates = known.into_iter().take_while(|_| {
+            let ok = *budget > 0;
+            *budget = budget.saturating_sub(1);
+            ok
+        });
+        let help = nearest(id, candidates).map(|n| format!("did you mean `{n}`?"));
         self.0.push(Problem {
             code: ProblemCode::UnknownId,
             path,
@@ -184,8 +197,11 @@ pub struct ValidOrganisation {
     delegations: HashMap<DelegationId, usize>,
     positions_by_unit: HashMap<UnitId, Vec<usize>>,
     positions_by_official: HashMap<OfficialId, Vec<usize>>,
-    /// For each unit index, its ancestors' indices, nearest first.
-    ancestors: Vec<Vec<usize>>,
+    /// For each unit index, its parent's index.
+    parent_ix: Vec<Option<usize>>,
+    /// Euler-tour entry and exit times (`u32::MAX` for units on a cycle).
+    tin: Vec<u32>,
+    tout: Vec<u32>,
 }
 
 fn index_ids<'a, K, I>(
@@ -248,38 +264,87 @@ impl ValidOrganisation {
                 );
             }
         }
-        // Ancestors, with cycle detection.
-        let mut ancestors = vec![Vec::new(); org.units.len()];
-        for (i, u) in org.units.iter().enumerate() {
-            let mut chain = Vec::new();
-            let mut cur = u.parent.as_ref().and_then(|pid| units.get(pid)).copied();
-            let mut seen = HashSet::new();
+        // The unit tree: parents by index, cycles found in one pass, then an
+        // Euler tour so that "is U below A" is two comparisons (O(n) in all).
+        let n_units = org.units.len();
+        let parent_ix: Vec<Option<usize>> = org
+            .units
+            .iter()
+            .map(|u| u.parent.as_ref().and_then(|pid| units.get(pid)).copied())
+            .collect();
+        // 0 = not seen, 1 = on the current walk, 2 = done.
+        let mut state = vec![0u8; n_units];
+        let mut in_cycle = vec![false; n_units];
+        for start in 0..n_units {
+            let mut walk = Vec::new();
+            let mut cur = Some(start);
             while let Some(c) = cur {
-                if !seen.insert(c) {
-                    // A cycle above this unit but not through it: its members report it.
-                    chain.clear();
-                    break;
+                match state.get(c).copied() {
+                    Some(0) => {
+                        if let Some(s) = state.get_mut(c) {
+                            *s = 1;
+                        }
+                        walk.push(c);
+                        cur = parent_ix.get(c).copied().flatten();
+                    }
+                    Some(1) => {
+                        // The walk came back to itself: the units from `c` on form a cycle.
+                        if let Some(from) = walk.iter().position(|&w| w == c) {
+                            for &m in walk.iter().skip(from) {
+                                if let Some(x) = in_cycle.get_mut(m) {
+                                    *x = true;
+                                }
+                            }
+                        }
+                        break;
+                    }
+                    _ => break,
                 }
-                if c == i {
-                    p.push(
-                        ProblemCode::Cycle,
-                        format!("units[{i}].parent"),
-                        format!("unit `{}` is its own ancestor", u.id),
-                        u.parent.as_ref().map(|x| x.to_string()),
-                    );
-                    chain.clear();
-                    break;
-                }
-                chain.push(c);
-                cur = org
-                    .units
-                    .get(c)
-                    .and_then(|x| x.parent.as_ref())
-                    .and_then(|pid| units.get(pid))
-                    .copied();
             }
-            if let Some(slot) = ancestors.get_mut(i) {
-                *slot = chain;
+            for w in walk {
+                if let Some(s) = state.get_mut(w) {
+                    *s = 2;
+                }
+            }
+        }
+        for (i, u) in org.units.iter().enumerate() {
+            if in_cycle.get(i).copied().unwrap_or(false) {
+                p.push(
+                    ProblemCode::Cycle,
+                    format!("units[{i}].parent"),
+                    format!("unit `{}` is its own ancestor", u.id),
+                    u.parent.as_ref().map(|x| x.to_string()),
+                );
+            }
+        }
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); n_units];
+        for (i, par) in parent_ix.iter().enumerate() {
+            if let (Some(pi), false) = (par, in_cycle.get(i).copied().unwrap_or(false)) {
+                if let Some(ch) = children.get_mut(*pi) {
+                    ch.push(i);
+                }
+            }
+        }
+        let mut tin = vec![u32::MAX; n_units];
+        let mut tout = vec![0u32; n_units];
+        let mut clock = 0u32;
+        for root in (0..n_units).filter(|&i| parent_ix.get(i).copied().flatten().is_none()) {
+            let mut stack = vec![(root, false)];
+            while let Some((node, leaving)) = stack.pop() {
+                if leaving {
+                    if let Some(t) = tout.get_mut(node) {
+                        *t = clock;
+                    }
+                    continue;
+                }
+                clock += 1;
+                if let Some(t) = tin.get_mut(node) {
+                    *t = clock;
+                }
+                stack.push((node, true));
+                for &c in children.get(node).into_iter().flatten().rev() {
+                    stack.push((c, false));
+                }
             }
         }
 
@@ -374,7 +439,9 @@ impl ValidOrganisation {
             delegations,
             positions_by_unit,
             positions_by_official,
-            ancestors,
+            parent_ix,
+            tin,
+            tout,
             org,
         };
         p.finish(v)
@@ -446,8 +513,7 @@ impl ValidOrganisation {
             let Some(&u) = self.units.get(&p.unit) else {
                 continue;
             };
-            let chain =
-                std::iter::once(u).chain(self.ancestors.get(u).into_iter().flatten().copied());
+            let chain = self.chain(u);
             for (depth, ui) in chain.enumerate() {
                 let Some(unit) = self.org.units.get(ui) else {
                     continue;
@@ -494,8 +560,7 @@ impl ValidOrganisation {
             let Some(&u) = self.units.get(&p.unit) else {
                 continue;
             };
-            let chain =
-                std::iter::once(u).chain(self.ancestors.get(u).into_iter().flatten().copied());
+            let chain = self.chain(u);
             for (depth, ui) in chain.enumerate() {
                 let Some(unit) = self.org.units.get(ui) else {
                     continue;
@@ -540,8 +605,7 @@ impl ValidOrganisation {
             let Some(&u) = self.units.get(&p.unit) else {
                 continue;
             };
-            let chain =
-                std::iter::once(u).chain(self.ancestors.get(u).into_iter().flatten().copied());
+            let chain = self.chain(u);
             for (depth, ui) in chain.enumerate() {
                 let Some(unit) = self.org.units.get(ui) else {
                     continue;
@@ -567,7 +631,7 @@ impl ValidOrganisation {
             .find(|p| p.role == Role::Deputy && p.fields.contains(field))
             .map(|p| &p.official)
     }
-    /// Whether `unit` is `ancestor` or lies below it.
+    /// Whether `unit` is `ancestor` or lies below it (O(1)).
     pub fn within(&self, unit: &UnitId, ancestor: &UnitId) -> bool {
         if unit == ancestor {
             return true;
@@ -575,9 +639,33 @@ impl ValidOrganisation {
         let (Some(&u), Some(&a)) = (self.units.get(unit), self.units.get(ancestor)) else {
             return false;
         };
-        self.ancestors
-            .get(u)
-            .is_some_and(|chain| chain.contains(&a))
+        match (
+            self.tin.get(u),
+            self.tout.get(u),
+            self.tin.get(a),
+            self.tout.get(a),
+        ) {
+            (Some(&iu), Some(&ou), Some(&ia), Some(&oa)) => {
+                iu != u32::MAX && ia != u32::MAX && ia < iu && ou <= oa
+            }
+            _ => false,
+        }
+    }
+    /// A unit's index and those of the units above it, nearest first.
+    fn chain(&self, u: usize) -> impl Iterator<Item = usize> + '_ {
+        let mut cur = Some(u);
+        let mut steps = 0usize;
+        std::iter::from_fn(move || {
+            let c = cur?;
+            steps += 1;
+            // A valid organisation has no cycle; the bound keeps this total anyway.
+            cur = if steps > self.parent_ix.len() {
+                None
+            } else {
+                self.parent_ix.get(c).copied().flatten()
+            };
+            Some(c)
+        })
     }
     /// The parent of `unit`.
     pub fn parent(&self, unit: &UnitId) -> Option<&UnitId> {

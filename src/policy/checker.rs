@@ -455,12 +455,12 @@ fn contradict(x: &Expr, y: &Expr) -> bool {
             (lo, hi, Lit::Int(a), Lit::Int(b)) => {
                 // Integer bounds: lower from one, upper from the other.
                 let low = match lo {
-                    Cmp::Gt => Some(a + 1),
+                    Cmp::Gt => a.checked_add(1),
                     Cmp::Ge => Some(*a),
                     _ => None,
                 };
                 let high = match hi {
-                    Cmp::Lt => Some(b - 1),
+                    Cmp::Lt => b.checked_sub(1),
                     Cmp::Le => Some(*b),
                     _ => None,
                 };

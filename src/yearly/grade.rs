@@ -51,13 +51,16 @@ pub fn grade_official(
     let mut grade = match fw.kind {
         FrameworkKind::StateCriteria => {
             let exceeded = oi.exceeded_percent.unwrap_or(0);
-            let g = if late == 0 && exceeded >= fw.excellent_exceeded_percent.unwrap_or(u32::MAX) {
+            // Shares compared exactly (late × 100 against threshold × tasks), never rounded.
+            let at_most =
+                |pct: Option<u32>, default: u32| nl * 100 <= pct.unwrap_or(default) as usize * n;
+            let g = if nl == 0 && exceeded >= fw.excellent_exceeded_percent.unwrap_or(u32::MAX) {
                 Grade::Excellent
-            } else if late <= fw.good_max_late_percent.unwrap_or(0) {
+            } else if at_most(fw.good_max_late_percent, 0) {
                 Grade::Good
-            } else if late <= fw.completed_max_late_percent.unwrap_or(0) {
+            } else if at_most(fw.completed_max_late_percent, 0) {
                 Grade::Completed
-            } else if late > fw.failed_min_late_percent.unwrap_or(100) {
+            } else if !at_most(fw.failed_min_late_percent, 100) {
                 Grade::NotCompleted
             } else {
                 reasons.push(reason(
@@ -84,6 +87,25 @@ pub fn grade_official(
                     verified: c.verified && verified,
                     ..c.clone()
                 },
+            ));
+            g
+        }
+        FrameworkKind::Party if fw.excellent_min.is_none() => {
+            // A party framework without a points scale (Regulation 124-QĐ/TW): criteria only.
+            let exceeded = oi.exceeded_percent.unwrap_or(0);
+            let g = if nl == 0 && exceeded >= fw.excellent_exceeded_percent.unwrap_or(u32::MAX) {
+                Grade::Excellent
+            } else if nl == 0 {
+                Grade::Good
+            } else {
+                Grade::Completed
+            };
+            let (vi, en) = label(g);
+            reasons.push(reason(
+                &format!("{}.tasks", fw.id),
+                format!("{nl}/{n} nhiệm vụ trễ hạn, {exceeded}% vượt yêu cầu: {vi}"),
+                format!("{nl} of {n} tasks late, {exceeded}% exceeding requirements: {en}"),
+                crate::policy::Citation { verified: false, note: Some("the regulation's criteria for the grades above 'failed' were not seen; on time → good, any late → completed is this model's reading".into()), ..c.clone() },
             ));
             g
         }
@@ -216,6 +238,7 @@ pub fn grade_official(
 /// Decree 335/2025: a leader's results count at 50% when any civil servant they manage is graded 'failed'.
 pub(crate) fn apply_leader_factor(
     gradings: &mut [Grading],
+    input: &super::YearInput,
     facts: &BTreeMap<OfficialId, OfficialYear>,
     org: &ValidOrganisation,
     as_of: NaiveDate,
@@ -248,22 +271,13 @@ pub(crate) fn apply_leader_factor(
         let Some(f) = facts.get(&g.official) else {
             continue;
         };
-        let before = g.grade;
-        let mut re = grade_official(
-            fw,
-            &g.official,
-            f,
-            &OfficialInput::default(),
-            year,
-            Some(factor),
-        );
-        // Keep the caller's inputs: recompute from the original reasons is not possible, so
-        // only lower the grade (never raise it) and record why.
-        if re.grade > before {
+        let oi = input.official(&g.official).cloned().unwrap_or_default();
+        let re = grade_official(fw, &g.official, f, &oi, year, Some(factor));
+        // The factor only lowers: take the re-graded score, and the grade if worse.
+        g.score = re.score;
+        if re.grade > g.grade {
             g.grade = re.grade;
-            g.score = re.score;
         }
-        re.reasons.clear();
         g.reasons.push(reason(
             "nd335.unit_factor",
             format!("công chức thuộc quyền quản lý xếp loại không hoàn thành nhiệm vụ ({}): kết quả của đơn vị tính {factor}%", managed_failed.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(", ")),
@@ -300,7 +314,13 @@ pub(crate) fn apply_cap(
             .iter()
             .filter(|&&i| gradings.get(i).is_some_and(|g| g.grade == Grade::Good))
             .count();
-        let allowed = good * cap as usize / 100;
+        // After lowering, the excellent grades must be at most cap% of the good
+        // ones (which then include those lowered): k <= cap/100 × (good + E − k).
+        let e_count = idx
+            .iter()
+            .filter(|&&i| gradings.get(i).is_some_and(|g| g.grade == Grade::Excellent))
+            .count();
+        let allowed = (good + e_count) * cap as usize / (100 + cap as usize);
         let mut excellent: Vec<usize> = idx
             .iter()
             .copied()
@@ -329,6 +349,45 @@ pub(crate) fn apply_cap(
                     "cap.excellent",
                     format!("tỷ lệ hoàn thành xuất sắc trong {unit} vượt {cap}% số hoàn thành tốt ({good}): xếp hoàn thành tốt"),
                     format!("excellent grades in {unit} exceed {cap}% of the good grades ({good}): graded good"),
+                    fw.citation(),
+                ));
+            }
+        }
+    }
+}
+
+/// Regulation 124-QĐ/TW: a leader whose unit completes fewer than the
+/// threshold share of its targets (no force majeure) fails.
+pub(crate) fn apply_party_unit_ground(
+    gradings: &mut [Grading],
+    input: &super::YearInput,
+    org: &ValidOrganisation,
+    as_of: NaiveDate,
+    frameworks: &Frameworks,
+) {
+    for g in gradings.iter_mut() {
+        let Some(fw) = frameworks.framework.iter().find(|f| f.id == g.framework) else {
+            continue;
+        };
+        let Some(min) = fw.failed_max_targets_percent else {
+            continue;
+        };
+        for u in &input.units {
+            let (Some(unit), Some(pct)) = (&u.unit, u.targets_completed_percent) else {
+                continue;
+            };
+            if pct >= min || u.force_majeure {
+                continue;
+            }
+            let head = org
+                .head_of(unit, as_of)
+                .or_else(|| org.holder(unit, crate::model::Role::ActingHead, as_of));
+            if head == Some(&g.official) {
+                g.grade = Grade::NotCompleted;
+                g.reasons.push(reason(
+                    &format!("{}.unit_targets", fw.id),
+                    format!("đơn vị do mình lãnh đạo ({unit}) hoàn thành {pct}% chỉ tiêu, dưới {min}%: không hoàn thành nhiệm vụ"),
+                    format!("the unit led ({unit}) completed {pct}% of its targets, under {min}%: failed to complete tasks"),
                     fw.citation(),
                 ));
             }

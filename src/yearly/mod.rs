@@ -20,6 +20,7 @@
 
 mod frameworks;
 mod grade;
+pub mod report;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 pub use frameworks::{Framework, FrameworkKind, Frameworks};
 pub use grade::grade_official;
+pub use report::render_html;
 
 use crate::engine::{Determination, EvalError, Evaluator};
 use crate::id::{OfficialId, TaskId, UnitId};
@@ -145,7 +147,7 @@ impl YearInput {
             .or_else(|| NaiveDate::from_ymd_opt(self.year, 12, 31))
             .unwrap_or_default()
     }
-    fn official(&self, id: &OfficialId) -> Option<&OfficialInput> {
+    pub(crate) fn official(&self, id: &OfficialId) -> Option<&OfficialInput> {
         self.officials
             .iter()
             .find(|o| o.official.as_ref() == Some(id))
@@ -489,8 +491,9 @@ pub fn year_from(
             party_gradings.push(grade_official(fw, id, f, &oi, year, None));
         }
     }
-    grade::apply_leader_factor(&mut gradings, &facts, &org, as_of, frameworks, year);
+    grade::apply_leader_factor(&mut gradings, input, &facts, &org, as_of, frameworks, year);
     grade::apply_cap(&mut gradings, &org, as_of, frameworks, year);
+    grade::apply_party_unit_ground(&mut party_gradings, input, &org, as_of, frameworks);
     grade::apply_cap(&mut party_gradings, &org, as_of, frameworks, year);
 
     let heads = heads_responsibility(&in_year, &org, input, as_of);
@@ -601,8 +604,9 @@ fn heads_responsibility(
             );
         }
     }
-    // Regulation 377-QĐ/TW: the unit completes < 70% of the year's targets.
-    for u in &input.units {
+    // Regulation 377-QĐ/TW (from 8/10/2025): the unit completes < 70% of the year's targets.
+    let qd377_in_force = as_of >= NaiveDate::from_ymd_opt(2025, 10, 8).unwrap_or_default();
+    for u in input.units.iter().filter(|_| qd377_in_force) {
         let (Some(unit), Some(pct)) = (&u.unit, u.targets_completed_percent) else {
             continue;
         };
@@ -651,7 +655,10 @@ fn heads_responsibility(
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the year's facts, grades, heads, inputs and dates all feed the personnel grounds"
+)]
 fn personnel(
     facts: &BTreeMap<OfficialId, OfficialYear>,
     gradings: &[Grading],
@@ -833,8 +840,19 @@ fn rewards(
                 continue;
             };
             let task = case.task();
-            // The proposer: the actor of the approval request, or the primary of the first step.
-            let proposer = e.actor.clone();
+            // The proposer: the event's actor, unless that is the approver recording it;
+            // then the assignee of the task's first step.
+            let EventKind::InnovationApproved { approved_by } = &e.kind else {
+                continue;
+            };
+            let proposer = if &e.actor == approved_by {
+                task.steps
+                    .first()
+                    .and_then(|s| s.assignee.clone())
+                    .unwrap_or_else(|| e.actor.clone())
+            } else {
+                e.actor.clone()
+            };
             let leader = case
                 .org()
                 .positions_of(&proposer, crate::time::vn_date(&e.at))

@@ -27,6 +27,8 @@ use std::fmt;
 pub const MAX_DEPTH: usize = 64;
 /// The longest condition text, in bytes.
 pub const MAX_LEN: usize = 16 * 1024;
+/// The most terms in one `+`/`-` chain or one `.field` chain.
+pub const MAX_CHAIN: usize = 256;
 
 /// A byte range within the condition text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -383,24 +385,20 @@ impl Parser<'_> {
         r
     }
     fn or(&mut self) -> Result<Ast, SyntaxError> {
-        let mut l = self.and()?;
+        let mut terms = vec![self.and()?];
         while self.is_kw("or") {
             self.bump()?;
-            let r = self.and()?;
-            let s = l.span().to(r.span());
-            l = Ast::Bin(BinOp::Or, Box::new(l), Box::new(r), s);
+            terms.push(self.and()?);
         }
-        Ok(l)
+        Ok(balanced(BinOp::Or, terms))
     }
     fn and(&mut self) -> Result<Ast, SyntaxError> {
-        let mut l = self.not()?;
+        let mut terms = vec![self.not()?];
         while self.is_kw("and") {
             self.bump()?;
-            let r = self.not()?;
-            let s = l.span().to(r.span());
-            l = Ast::Bin(BinOp::And, Box::new(l), Box::new(r), s);
+            terms.push(self.not()?);
         }
-        Ok(l)
+        Ok(balanced(BinOp::And, terms))
     }
     fn not(&mut self) -> Result<Ast, SyntaxError> {
         if self.is_kw("not") {
@@ -433,7 +431,12 @@ impl Parser<'_> {
     }
     fn sum(&mut self) -> Result<Ast, SyntaxError> {
         let mut l = self.postfix()?;
+        let mut terms = 1usize;
         loop {
+            if terms >= MAX_CHAIN && (self.is_op("+") || self.is_op("-")) {
+                return Err(self.err(format!("a sum may have at most {MAX_CHAIN} terms")));
+            }
+            terms += 1;
             let op = if self.is_op("+") {
                 BinOp::Add
             } else if self.is_op("-") {
@@ -449,7 +452,14 @@ impl Parser<'_> {
     }
     fn postfix(&mut self) -> Result<Ast, SyntaxError> {
         let mut e = self.primary()?;
+        let mut links = 0usize;
         while self.is_op(".") {
+            links += 1;
+            if links > MAX_CHAIN {
+                return Err(self.err(format!(
+                    "a chain of fields may have at most {MAX_CHAIN} links"
+                )));
+            }
             self.bump()?;
             let (name, s) = self.ident()?;
             let sp = e.span().to(s);
@@ -585,6 +595,21 @@ impl Parser<'_> {
         let end = self.expect_op("]")?;
         Ok(Ast::List(items, open.to(end)))
     }
+}
+
+/// `a op b op c …` as a balanced tree, operands in order: `and` and `or` are
+/// associative and evaluate left to right either way, and the tree stays
+/// shallow however long the chain.
+fn balanced(op: BinOp, mut terms: Vec<Ast>) -> Ast {
+    if terms.len() <= 1 {
+        return terms
+            .pop()
+            .unwrap_or(Ast::Bool(op == BinOp::And, Span::default()));
+    }
+    let right = terms.split_off(terms.len() / 2);
+    let (l, r) = (balanced(op, terms), balanced(op, right));
+    let s = l.span().to(r.span());
+    Ast::Bin(op, Box::new(l), Box::new(r), s)
 }
 
 fn is_keyword(s: &str) -> bool {
