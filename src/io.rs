@@ -292,11 +292,7 @@ fn read_line<R: BufRead>(
         // Skip the rest of the over-long line without holding it, so the next
         // read starts on the next line.
         if !buf.ends_with('\n') {
-            loop {
-                let chunk = match input.fill_buf() {
-                    Ok(c) => c,
-                    Err(_) => break,
-                };
+            while let Ok(chunk) = input.fill_buf() {
                 if chunk.is_empty() {
                     break;
                 }

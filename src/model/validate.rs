@@ -319,10 +319,10 @@ impl ValidOrganisation {
         }
         let mut children: Vec<Vec<usize>> = vec![Vec::new(); n_units];
         for (i, par) in parent_ix.iter().enumerate() {
-            if let (Some(pi), false) = (par, in_cycle.get(i).copied().unwrap_or(false)) {
-                if let Some(ch) = children.get_mut(*pi) {
-                    ch.push(i);
-                }
+            if let (Some(pi), false) = (par, in_cycle.get(i).copied().unwrap_or(false))
+                && let Some(ch) = children.get_mut(*pi)
+            {
+                ch.push(i);
             }
         }
         let mut tin = vec![u32::MAX; n_units];

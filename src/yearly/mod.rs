@@ -655,10 +655,6 @@ fn heads_responsibility(
         .collect()
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the year's facts, grades, heads, inputs and dates all feed the personnel grounds"
-)]
 fn personnel(
     facts: &BTreeMap<OfficialId, OfficialYear>,
     gradings: &[Grading],
