@@ -194,7 +194,11 @@ impl<'a> Env<'a, '_> {
             }
             Node::DateAdd(a, b, plus) => match (self.eval(a)?, self.eval(b)?) {
                 (V::Date(d), V::Int(n)) => {
-                    let n = if *plus { n } else { -n };
+                    let n = if *plus {
+                        n
+                    } else {
+                        n.checked_neg().unwrap_or(i64::MAX)
+                    };
                     d.checked_add_signed(chrono::Duration::days(n.clamp(-100_000, 100_000)))
                         .map_or(V::None, V::Date)
                 }

@@ -143,7 +143,7 @@ struct Problems(Vec<Problem>, usize);
 
 impl Default for Problems {
     fn default() -> Self {
-        Problems(Vec::new(), 2_000_000)
+        Problems(Vec::new(), 100_000)
     }
 }
 
