@@ -31,6 +31,17 @@ export RUSTC_BOOTSTRAP=1
 # One core for the build as well as the run: the machine is shared.
 export CARGO_BUILD_JOBS=1
 cargo fuzz build "$target"
+# With -jobs=1 libFuzzer runs the fuzzing in one child process whose output
+# goes to fuzz-0.log; the parent prints it at the end (final stats included).
+rm -f fuzz-0.log
+status=0
 cargo fuzz run "$target" "corpus/$target" -- \
     -max_total_time="$seconds" -jobs=1 -workers=1 -rss_limit_mb=2048 \
-    -print_final_stats=1 "$@" 2>&1 | tee "logs/$target.log"
+    -print_final_stats=1 "$@" 2>&1 | tee "logs/$target.log" || status=$?
+if [ -f fuzz-0.log ]; then
+    mv fuzz-0.log "logs/$target.worker.log"
+fi
+echo "== $target: $(grep -E '^#[0-9]+ +DONE' "logs/$target.worker.log" 2>/dev/null | tail -n 1)"
+grep -E '^stat::' "logs/$target.worker.log" 2>/dev/null || true
+ls "artifacts/$target" 2>/dev/null | sed 's/^/artifact: /' || true
+exit "$status"

@@ -18,13 +18,17 @@ FUZZ = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(FUZZ)
 # Seeds larger than this are left out (they slow every mutation down).
 MAX_SEED = 64 * 1024
+# Inputs of open bugs (see tests/hostile.rs, the tests marked `BUG`): left
+# out so that a run explores rather than stopping on its first input.
+# Remove a name once its bug is fixed.
+KNOWN_CRASHERS: set[str] = set()
 
 
 def files(*patterns):
     out = []
     for p in patterns:
         out.extend(sorted(glob.glob(os.path.join(ROOT, p), recursive=True)))
-    return [f for f in out if os.path.isfile(f)]
+    return [f for f in out if os.path.isfile(f) and os.path.basename(f) not in KNOWN_CRASHERS]
 
 
 def write(target, data):

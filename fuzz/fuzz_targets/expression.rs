@@ -10,8 +10,8 @@ use std::sync::LazyLock;
 use accountable::engine::Evaluator;
 use accountable::io::case_from_str;
 use accountable::model::ValidCase;
-use accountable::policy::{Policy, checker};
 use accountable::policy::expr::syntax::{MAX_LEN, parse};
+use accountable::policy::{Policy, checker};
 use chrono::NaiveDate;
 use libfuzzer_sys::fuzz_target;
 
@@ -40,6 +40,8 @@ verified = true
 name = "days"
 value = 5
 unit = "working_days"
+label_vi = "fuzz"
+label_en = "fuzz"
 default = true
 
 [[rule]]
@@ -69,7 +71,11 @@ fuzz_target!(|data: &[u8]| {
     if let Err(e) = &parsed {
         // The span must lie within the text (callers slice with it).
         assert!(e.span.start <= e.span.end, "{e:?}");
-        assert!(e.span.end <= text.len().max(1), "{e:?} for {} bytes", text.len());
+        assert!(
+            e.span.end <= text.len().max(1),
+            "{e:?} for {} bytes",
+            text.len()
+        );
     }
     if text.len() > MAX_LEN || text.contains("'''") || text.ends_with('\'') {
         return;
