@@ -284,9 +284,22 @@ fn read_line<R: BufRead>(
 ) -> Result<usize, CaseFileError> {
     use std::io::Read;
     let mut limited = input.take(MAX_LINE_BYTES as u64 + 1);
-    let n = limited.read_line(buf).map_err(|e| CaseFileError::Io {
-        file: file.to_string(),
-        message: e.to_string(),
+    let n = limited.read_line(buf).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            // Not UTF-8: say where, like any other syntax error.
+            CaseFileError::Syntax {
+                file: file.to_string(),
+                line,
+                column: 1,
+                path: String::new(),
+                message: "the line is not valid UTF-8".into(),
+            }
+        } else {
+            CaseFileError::Io {
+                file: file.to_string(),
+                message: e.to_string(),
+            }
+        }
     })?;
     if n > MAX_LINE_BYTES {
         // Skip the rest of the over-long line without holding it, so the next

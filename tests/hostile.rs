@@ -495,11 +495,20 @@ fn invalid_utf8_in_a_corpus_line_is_reported_and_the_stream_goes_on() {
     let err = reader.next().unwrap().unwrap_err();
     assert_eq!(reader.line(), 3, "the bad line is counted");
     match &err {
-        CaseFileError::Io { file, message } => {
-            assert_eq!(file, name);
+        CaseFileError::Syntax {
+            file,
+            line,
+            message,
+            ..
+        } => {
+            assert_eq!(
+                (file.as_str(), *line),
+                (name, 3),
+                "the error names the line"
+            );
             assert!(message.contains("UTF-8"), "{message}");
         }
-        other => panic!("expected an Io error, got {other:?}"),
+        other => panic!("expected a located syntax error, got {other:?}"),
     }
     assert_eq!(reader.next().unwrap().unwrap().task().id.as_str(), "t03");
     assert!(reader.next().is_none());
