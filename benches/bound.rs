@@ -4,10 +4,15 @@
 //!
 //! Before timing, the hand-written function is checked against the engine on
 //! every bench input (the bundled sample as of its review date, and generated
-//! tasks with 10, 50 and 200 events, plus more generated tasks of each size
-//! for coverage): the same standing findings, defeated findings (with the
-//! exception that defeated them), accountability entries, consequences and
-//! derived dates. A difference panics with a diff.
+//! tasks with 10, 50 and 200 events, plus 300 more generated tasks of each
+//! size and every clause test and scenario judged by act date, for coverage):
+//! the same standing findings, defeated findings (with the exception that
+//! defeated them), accountability entries, consequences and derived dates. A
+//! difference panics with a diff. When a rule of the policy changes, change it
+//! here too.
+//!
+//! `BOUND_IR=REPS BOUND_ONLY=FORM/N` skips criterion and runs one form for
+//! callgrind instruction counts (see `ir_mode` and `BENCHMARKS.md`).
 //!
 //! The hand-written form is what a programmer would write for this one policy:
 //! one pass over the events for the derived facts (as `src/engine/facts.rs`),
@@ -31,7 +36,7 @@ use accountable::model::{
 use accountable::policy::Policy;
 use accountable::time::vn_date;
 use chrono::NaiveDate;
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, criterion_group};
 
 // ------------------------------------------------------------------ rules
 
@@ -277,22 +282,24 @@ struct Finding<'a> {
     moved: bool,
 }
 
+/// received, due, current_due, effective_due, closed, late_days, clock_stopped_days.
+type FactsOut = (
+    NaiveDate,
+    Option<NaiveDate>,
+    Option<NaiveDate>,
+    Option<NaiveDate>,
+    Option<NaiveDate>,
+    i64,
+    i64,
+);
+
 /// What the hand-written function decides for one task.
 struct Out<'a> {
     acc: Vec<Acc<'a>>,
     findings: Vec<Finding<'a>>,
     ev: Vec<u32>,
     csq: Vec<(R, &'a OfficialId)>,
-    /// received, due, current_due, effective_due, closed, late_days, clock_stopped_days.
-    facts: (
-        NaiveDate,
-        Option<NaiveDate>,
-        Option<NaiveDate>,
-        Option<NaiveDate>,
-        Option<NaiveDate>,
-        i64,
-        i64,
-    ),
+    facts: FactsOut,
 }
 
 // ------------------------------------------------------------------ facts
@@ -389,14 +396,18 @@ impl<'a> Cx<'a, '_> {
     fn innovation(&self, o: &OfficialId, act: NaiveDate) -> bool {
         act >= ymd(2023, 9, 29)
             && self.is_leader(o, self.end)
-            && self.events.iter().zip(&self.dates).any(|(e, d)| match &e.kind {
-                EventKind::InnovationApproved { approved_by } => {
-                    approved_by != o
-                        && self.is_leader(approved_by, *d)
-                        && self.eff.is_none_or(|x| *d <= x)
-                }
-                _ => false,
-            })
+            && self
+                .events
+                .iter()
+                .zip(&self.dates)
+                .any(|(e, d)| match &e.kind {
+                    EventKind::InnovationApproved { approved_by } => {
+                        approved_by != o
+                            && self.is_leader(approved_by, *d)
+                            && self.eff.is_none_or(|x| *d <= x)
+                    }
+                    _ => false,
+                })
     }
     /// `exc.superior_order_after_objection`: `None` when it does not apply,
     /// else the official responsibility moves to, if any.
@@ -518,7 +529,7 @@ fn hand<'a>(case: &'a ValidCase, cal: &Calendar, as_of: NaiveDate) -> Out<'a> {
             && let Some(f) = steps.get_mut(s)
         {
             f.started.get_or_insert(date);
-            f.last = Some(date);
+            f.last = Some(f.last.map_or(date, |l: NaiveDate| l.max(date)));
             let kind = task.steps.get(s).map(|x| &x.kind);
             let done_here = matches!(
                 (kind, &e.kind),
@@ -634,7 +645,8 @@ fn hand<'a>(case: &'a ValidCase, cal: &Calendar, as_of: NaiveDate) -> Out<'a> {
         };
         let head_unit = match (&s.collective, &s.assignee) {
             (Some(c), _) => Some(c),
-            (None, Some(a)) => org.managing_unit(a, sd),
+            // managing_unit(o, d): the post related to the task's unit wins.
+            (None, Some(a)) => org.managing_unit_near(a, sd, Some(&task.unit)),
             (None, None) => Some(&task.unit),
         };
         let head = head_unit.and_then(|u| org.head_of(u, sd));
@@ -849,7 +861,6 @@ fn hand<'a>(case: &'a ValidCase, cal: &Calendar, as_of: NaiveDate) -> Out<'a> {
                         .filter(|(x, _)| &x.actor == to)
                 };
                 if !org.serves_within(to, &task.unit, date)
-                    && !cx.is_leader(to, date)
                     && wd(cal, date, end) > COOPERATION_DAYS
                     && !later().any(|(_, d)| wd(cal, date, *d) <= COOPERATION_DAYS)
                 {
@@ -866,12 +877,23 @@ fn hand<'a>(case: &'a ValidCase, cal: &Calendar, as_of: NaiveDate) -> Out<'a> {
             }
             EventKind::MeetingHeld { items, .. } => {
                 let head = org.head_of(&task.unit, date);
+                // led_unit(e.actor, e.date): a unit the chair heads or acts as head of, else their managing unit.
+                let led = org
+                    .positions_of(&e.actor, date)
+                    .find(|p| matches!(p.role, Role::Head | Role::ActingHead))
+                    .map(|p| &p.unit)
+                    .or_else(|| org.managing_unit(&e.actor, date));
+                let led_head = led.and_then(|u| org.head_of(u, date));
                 let assignee = step
                     .and_then(|s| task.steps.get(s as usize))
                     .and_then(|s| s.assignee.as_ref());
                 let concerned = |o: &OfficialId, field: Option<&accountable::Field>| {
                     head == Some(o)
-                        || field.is_some_and(|f| org.deputy_for(&task.unit, f, date) == Some(o))
+                        || led_head == Some(o)
+                        || field.is_some_and(|f| {
+                            org.deputy_for(&task.unit, f, date) == Some(o)
+                                || led.and_then(|u| org.deputy_for(u, f, date)) == Some(o)
+                        })
                         || (field.is_none_or(|f| *f == task.field) && assignee == Some(o))
                 };
                 who.clear();
@@ -904,8 +926,10 @@ fn hand<'a>(case: &'a ValidCase, cal: &Calendar, as_of: NaiveDate) -> Out<'a> {
                     sink.push(R::Redelegation, &d.from, step, &ix, date);
                 }
                 if *mode == SigningMode::Kt
-                    && org.deputy_for(&task.unit, &task.field, date) != Some(&e.actor)
-                    && let Some(h) = org.head_of(&task.unit, date)
+                    && org.deputy_over(&e.actor, &task.field, date) != Some(&e.actor)
+                    && let Some(h) = org
+                        .managing_unit_near(&e.actor, date, Some(&task.unit))
+                        .and_then(|u| org.head_of(u, date))
                 {
                     sink.push(R::KtOutsideField, h, step, &ix, date);
                 }
@@ -948,16 +972,20 @@ fn hand<'a>(case: &'a ValidCase, cal: &Calendar, as_of: NaiveDate) -> Out<'a> {
                 && let Some(sdue) = s.due
                 && end > sdue
             {
-                let proposed = events.iter().zip(&cx.dates).zip(&cx.estep).any(|((e, d), st)| {
-                    *st == Some(si)
-                        && matches!(
-                            e.kind,
-                            EventKind::ProposalSubmitted {
-                                recommendation: true
-                            }
-                        )
-                        && *d <= sdue
-                });
+                let proposed = events
+                    .iter()
+                    .zip(&cx.dates)
+                    .zip(&cx.estep)
+                    .any(|((e, d), st)| {
+                        *st == Some(si)
+                            && matches!(
+                                e.kind,
+                                EventKind::ProposalSubmitted {
+                                    recommendation: true
+                                }
+                            )
+                            && *d <= sdue
+                    });
                 if !proposed {
                     let rule = if novel {
                         R::RiskAversionNoProposal
@@ -1011,16 +1039,17 @@ fn hand<'a>(case: &'a ValidCase, cal: &Calendar, as_of: NaiveDate) -> Out<'a> {
 
     // Avoidance: task rules.
     let act = end;
-    let kind_list = |pred: fn(&EventKind) -> bool, buf: &mut Vec<u32>, who: &mut Vec<&'a OfficialId>| {
-        buf.clear();
-        who.clear();
-        for (j, e) in events.iter().enumerate() {
-            if pred(&e.kind) {
-                buf.push(j as u32);
-                add_once(who, &e.actor);
+    let kind_list =
+        |pred: fn(&EventKind) -> bool, buf: &mut Vec<u32>, who: &mut Vec<&'a OfficialId>| {
+            buf.clear();
+            who.clear();
+            for (j, e) in events.iter().enumerate() {
+                if pred(&e.kind) {
+                    buf.push(j as u32);
+                    add_once(who, &e.actor);
+                }
             }
-        }
-    };
+        };
     if sideways >= PING_PONG_HOPS {
         kind_list(
             |k| matches!(k, EventKind::TransferredSideways { .. }),
@@ -1073,7 +1102,8 @@ fn hand<'a>(case: &'a ValidCase, cal: &Calendar, as_of: NaiveDate) -> Out<'a> {
         && let Ok(d) = cal.add_working_days(d0, stopped.max(0) as u32)
         && end > d
         && !events.iter().zip(&cx.dates).any(|(x, xd)| {
-            matches!(x.kind, EventKind::ApologyIssued { .. }) && wd(cal, *xd, d) >= APOLOGY_LEAD_DAYS
+            matches!(x.kind, EventKind::ApologyIssued { .. })
+                && wd(cal, *xd, d) >= APOLOGY_LEAD_DAYS
         })
     {
         who.clear();
@@ -1310,7 +1340,13 @@ fn lines_engine(d: &Determination) -> Vec<String> {
     let f = &d.facts;
     let mut v = vec![format!(
         "facts received={} due={:?} current_due={:?} effective_due={:?} closed={:?} late_days={} stopped={}",
-        f.received, f.due, f.current_due, f.effective_due, f.closed, f.late_days, f.clock_stopped_days
+        f.received,
+        f.due,
+        f.current_due,
+        f.effective_due,
+        f.closed,
+        f.late_days,
+        f.clock_stopped_days
     )];
     for s in &d.steps {
         for a in &s.accountable {
@@ -1364,13 +1400,12 @@ fn lines_hand(case: &ValidCase, o: &Out<'_>) -> Vec<String> {
         ));
     }
     for x in &o.findings {
-        let ev: Vec<&str> = o
-            .ev
-            .get(x.ev.0 as usize..(x.ev.0 + x.ev.1) as usize)
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|&j| case.events().get(j as usize).map(|e| e.id.as_str()))
-            .collect();
+        let ev: Vec<&str> =
+            o.ev.get(x.ev.0 as usize..(x.ev.0 + x.ev.1) as usize)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|&j| case.events().get(j as usize).map(|e| e.id.as_str()))
+                .collect();
         v.push(format!(
             "finding {} {} step={:?} ev={:?} act={} moved={} defeated_by={:?}",
             x.rule.id(),
@@ -1502,8 +1537,30 @@ fn bound(c: &mut Criterion) {
             inputs.push((format!("generated/{n} events"), k, bench_as_of()));
         }
     }
-    let refs: Vec<(&str, &ValidCase, NaiveDate)> =
-        inputs.iter().map(|(l, k, d)| (l.as_str(), *k, *d)).collect();
+    // The clause tests and the scenario corpus exercise every rule both ways
+    // (coverage of the check only; tests judged by the review date are skipped).
+    let mut clause_cases: Vec<(String, ValidCase, NaiveDate)> = Vec::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["policies/tests/vn-2023", "tests/scenarios"] {
+        for t in accountable::clausetest::load_dir(&root.join(dir)).unwrap_or_default() {
+            if t.judge_by_review {
+                continue;
+            }
+            let case = serde_json::from_value::<accountable::model::Case>(t.case.clone())
+                .ok()
+                .and_then(|c| c.validate().ok());
+            if let Some(case) = case {
+                clause_cases.push((format!("{} / {}", t.file, t.name), case, t.as_of));
+            }
+        }
+    }
+    for (l, k, d) in &clause_cases {
+        inputs.push((l.clone(), k, *d));
+    }
+    let refs: Vec<(&str, &ValidCase, NaiveDate)> = inputs
+        .iter()
+        .map(|(l, k, d)| (l.as_str(), *k, *d))
+        .collect();
     check(&policy, &refs);
 
     let cal = Calendar::vietnam();
@@ -1529,7 +1586,11 @@ fn bound(c: &mut Criterion) {
         b.iter(|| {
             sample
                 .iter()
-                .map(|k| off.evaluate(k, s_as_of).map(|d| d.findings.len()).unwrap_or(0))
+                .map(|k| {
+                    off.evaluate(k, s_as_of)
+                        .map(|d| d.findings.len())
+                        .unwrap_or(0)
+                })
                 .sum::<usize>()
         })
     });
@@ -1537,7 +1598,11 @@ fn bound(c: &mut Criterion) {
         b.iter(|| {
             sample
                 .iter()
-                .map(|k| on.evaluate(k, s_as_of).map(|d| d.findings.len()).unwrap_or(0))
+                .map(|k| {
+                    on.evaluate(k, s_as_of)
+                        .map(|d| d.findings.len())
+                        .unwrap_or(0)
+                })
                 .sum::<usize>()
         })
     });
@@ -1552,5 +1617,146 @@ fn bound(c: &mut Criterion) {
     g.finish();
 }
 
+/// Instruction counts: `BOUND_IR=REPS` runs each form REPS times on each timed
+/// input (after the check) inside the functions below, for
+/// `valgrind --tool=callgrind` and `callgrind_annotate --inclusive=yes`
+/// (inclusive cost of `bound::run_*::<N>` ÷ REPS = instructions per task).
+#[inline(never)]
+fn run_engine_off<const N: usize>(ev: &Evaluator<'_>, case: &ValidCase, reps: usize) -> usize {
+    (0..reps)
+        .map(|_| {
+            ev.evaluate(black_box(case), bench_as_of())
+                .map(|d| d.findings.len())
+                .unwrap_or(0)
+        })
+        .sum()
+}
+
+#[inline(never)]
+fn run_engine_on<const N: usize>(ev: &Evaluator<'_>, case: &ValidCase, reps: usize) -> usize {
+    (0..reps)
+        .map(|_| {
+            ev.evaluate(black_box(case), bench_as_of())
+                .map(|d| d.findings.len())
+                .unwrap_or(0)
+        })
+        .sum()
+}
+
+#[inline(never)]
+fn run_hand<const N: usize>(case: &ValidCase, reps: usize) -> usize {
+    let cal = Calendar::vietnam();
+    (0..reps)
+        .map(|_| hand(black_box(case), cal, bench_as_of()).findings.len())
+        .sum()
+}
+
+/// Corpus throughput in instructions: parse and validate only (the floor), or
+/// parse, validate and evaluate, one thread, over `text` (a JSON Lines corpus).
+#[inline(never)]
+fn run_corpus<const EVALUATE: bool>(text: &str, ev: &Evaluator<'_>) -> usize {
+    let Ok(mut r) = accountable::io::CorpusReader::new(text.as_bytes(), "c.jsonl") else {
+        return 0;
+    };
+    let org = r.organisation().clone();
+    let mut n = 0;
+    while let Some(Ok((line, t))) = r.next_line() {
+        if let Ok(case) = accountable::io::parse_task_line(&org, &t, "c.jsonl", line) {
+            n += if EVALUATE {
+                ev.evaluate(&case, bench_as_of())
+                    .map(|d| d.findings.len())
+                    .unwrap_or(0)
+            } else {
+                1
+            };
+        }
+    }
+    n
+}
+
+/// The bundled policy with its avoidance rules copied `k` times under new ids
+/// (as `benches/evaluate.rs` grows rules).
+fn policy_with_copies(k: usize) -> Option<Policy> {
+    let text = accountable::policy::BUNDLED_2023;
+    let (head, rest) = text.split_once("\n[[rule]]")?;
+    let blocks: Vec<&str> = rest.split("\n[[rule]]").collect();
+    let mut out = format!("{head}\n[[rule]]{}", blocks.join("\n[[rule]]"));
+    for n in 0..k {
+        for b in blocks.iter().filter(|b| b.contains("kind = \"avoidance\"")) {
+            let copy = b.replacen("id = \"avoid.", &format!("id = \"copy{n}.avoid."), 1);
+            out.push_str(&format!("\n[[rule]]{copy}"));
+        }
+    }
+    Policy::from_toml_str(&out, "copies.toml").ok()
+}
+
+/// `BOUND_IR=REPS BOUND_ONLY=FORM/N`: FORM is `engine_off`, `engine_on` or
+/// `hand` on the generated task with N events, `rules` (engine, explanation
+/// off, 10 events) with the avoidance rules copied N times, or `corpus_floor`
+/// / `corpus_full` (REPS ignored) over N tasks of the default corpus. Generic instances
+/// share a name in callgrind's output, so one form per run.
+fn ir_mode(reps: usize) {
+    let only = std::env::var("BOUND_ONLY").unwrap_or_else(|_| "engine_off/10".into());
+    let (form, n) = only.split_once('/').unwrap_or(("engine_off", "10"));
+    let n: usize = n.parse().unwrap_or(10);
+    // `corpus_floor/N`, `corpus_full/N`: N tasks of the default generated corpus
+    // (as `benches/evaluate.rs` measures throughput), run once.
+    if form.starts_with("corpus") {
+        let mut buf = Vec::new();
+        let Ok(policy) = Policy::bundled() else {
+            return;
+        };
+        if accountable::generate::write_jsonl(&GenConfig::default(), n, &mut buf).is_err() {
+            return;
+        }
+        let text = String::from_utf8(buf).unwrap_or_default();
+        let ev = Evaluator::new(&policy).explain(false);
+        let k = if form == "corpus_full" {
+            run_corpus::<true>(&text, &ev)
+        } else {
+            run_corpus::<false>(&text, &ev)
+        };
+        eprintln!("bound: {only}: {k}");
+        return;
+    }
+    let events = if form == "rules" { 10 } else { n };
+    let Some(case) = generated(events, 2..3).into_iter().next() else {
+        return;
+    };
+    let Some(policy) = (if form == "rules" {
+        policy_with_copies(n)
+    } else {
+        Policy::bundled().ok()
+    }) else {
+        return;
+    };
+    if form != "rules" {
+        check(&policy, &[("generated", &case, bench_as_of())]);
+    }
+    let off = Evaluator::new(&policy).explain(false);
+    let on = Evaluator::new(&policy).explain(true);
+    let found = match form {
+        "engine_on" => run_engine_on::<0>(&on, &case, reps),
+        "hand" => run_hand::<0>(&case, reps),
+        _ => run_engine_off::<0>(&off, &case, reps),
+    };
+    eprintln!(
+        "bound: {only}: ran {reps} times, {} rules, {} events, {found} findings in all",
+        policy.rules().len(),
+        case.events().len()
+    );
+}
+
 criterion_group!(benches, bound);
-criterion_main!(benches);
+
+fn main() {
+    if let Some(reps) = std::env::var("BOUND_IR")
+        .ok()
+        .and_then(|r| r.parse::<usize>().ok())
+    {
+        ir_mode(reps);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
