@@ -99,9 +99,13 @@ pub(crate) struct RuntimeError(pub String);
 
 pub(crate) struct Env<'a, 'f> {
     pub facts: &'f Facts<'a>,
-    pub params: Vec<Option<i64>>,
+    pub params: Rc<[Option<i64>]>,
     pub vars: Vec<V<'a>>,
     pub findings: &'f [FindingView<'a>],
+    /// The events of each kind present, as lists (for quantifiers filtered by kind).
+    pub kind_lists: Vec<(&'static str, Rc<Vec<V<'a>>>)>,
+    /// An empty list.
+    pub empty: Rc<Vec<V<'a>>>,
 }
 
 type R<'a> = Result<V<'a>, RuntimeError>;
@@ -229,9 +233,12 @@ impl<'a> Env<'a, '_> {
                 }
             }
             Node::Map(head, s, src, cond) => {
-                let items = match self.eval(src)? {
-                    V::List(l) => l,
-                    _ => Rc::new(Vec::new()),
+                let items = match self.kind_source(*s, src, cond.as_deref()) {
+                    Some(l) => l,
+                    None => match self.eval(src)? {
+                        V::List(l) => l,
+                        _ => Rc::new(Vec::new()),
+                    },
                 };
                 if self.vars.len() <= *s {
                     self.vars.resize(*s + 1, V::None);
@@ -255,9 +262,12 @@ impl<'a> Env<'a, '_> {
                 V::List(Rc::new(out))
             }
             Node::Quant(q, s, src, cond) => {
-                let items = match self.eval(src)? {
-                    V::List(l) => l,
-                    _ => Rc::new(Vec::new()),
+                let items = match self.kind_source(*s, src, cond.as_deref()) {
+                    Some(l) => l,
+                    None => match self.eval(src)? {
+                        V::List(l) => l,
+                        _ => Rc::new(Vec::new()),
+                    },
                 };
                 if self.vars.len() <= *s {
                     self.vars.resize(*s + 1, V::None);
@@ -292,6 +302,34 @@ impl<'a> Env<'a, '_> {
                 }
             }
         })
+    }
+
+    /// For `x in events where x.kind == "K" and …`: only the events of kind K
+    /// (the condition still tests the kind), in event order.
+    fn kind_source(&self, s: usize, src: &Expr, cond: Option<&Expr>) -> Option<Rc<Vec<V<'a>>>> {
+        if !matches!(src.node, Node::Var(slot::EVENTS)) {
+            return None;
+        }
+        // The leftmost conjunct (`a and b and c` is `(a and b) and c`).
+        let mut first = cond?;
+        while let Node::And(a, _) = &first.node {
+            first = a;
+        }
+        let Node::Cmp(Cmp::Eq, l, r) = &first.node else {
+            return None;
+        };
+        let (Node::Field(b, F::EKind), Node::Lit(Lit::Str(k))) = (&l.node, &r.node) else {
+            return None;
+        };
+        if !matches!(b.node, Node::Var(v) if v == s) {
+            return None;
+        }
+        Some(
+            self.kind_lists
+                .iter()
+                .find(|(name, _)| *name == &**k)
+                .map_or_else(|| self.empty.clone(), |(_, l)| l.clone()),
+        )
     }
 
     fn list_events(&self, idx: &[u32]) -> V<'a> {

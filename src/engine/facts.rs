@@ -71,7 +71,7 @@ impl<'a> Facts<'a> {
         let n_steps = task.steps.len();
         let mut step_events = vec![Vec::new(); n_steps];
         let mut event_step = Vec::with_capacity(n_events);
-        let mut by_kind: HashMap<&'static str, Vec<u32>> = HashMap::new();
+        let mut by_kind: HashMap<&'static str, Vec<u32>> = HashMap::default();
         let mut step_started = vec![None; n_steps];
         let mut step_completed = vec![None; n_steps];
         let mut step_done: Vec<Option<NaiveDate>> = vec![None; n_steps];

@@ -446,7 +446,7 @@ impl<'p> Evaluator<'p> {
 
         let mut env = Env {
             facts: &facts,
-            params: Vec::new(),
+            params: std::rc::Rc::from(Vec::new()),
             vars: vec![
                 V::Task,
                 V::List(std::rc::Rc::new(
@@ -457,13 +457,24 @@ impl<'p> Evaluator<'p> {
                 V::None,
             ],
             findings: &[],
+            kind_lists: facts
+                .by_kind
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        *k,
+                        std::rc::Rc::new(v.iter().map(|&i| V::Event(i)).collect::<Vec<_>>()),
+                    )
+                })
+                .collect(),
+            empty: std::rc::Rc::new(Vec::new()),
         };
-        let mut param_cache: Vec<(NaiveDate, Vec<Option<i64>>)> = Vec::new();
-        let mut params_for = |d: NaiveDate| -> Vec<Option<i64>> {
+        let mut param_cache: Vec<(NaiveDate, std::rc::Rc<[Option<i64>]>)> = Vec::new();
+        let mut params_for = |d: NaiveDate| -> std::rc::Rc<[Option<i64>]> {
             if let Some((_, p)) = param_cache.iter().find(|(x, _)| *x == d) {
                 return p.clone();
             }
-            let p = self.params_at(d);
+            let p: std::rc::Rc<[Option<i64>]> = self.params_at(d).into();
             param_cache.push((d, p.clone()));
             p
         };
