@@ -1,5 +1,9 @@
 //! Unit tests of the calendar internals and the bundled data.
+//!
+//! Test-only: the parent includes this file under `#[cfg(test)]`; the
+//! attribute below repeats it so that `unwrap` here is visibly test code.
 
+#[cfg(test)]
 use super::*;
 use chrono::{Datelike, Weekday};
 

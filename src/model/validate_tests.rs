@@ -1,5 +1,9 @@
 //! Unit tests of every validation rule.
+//!
+//! Test-only: the parent includes this file under `#[cfg(test)]`; the
+//! attribute below repeats it so that `unwrap` here is visibly test code.
 
+#[cfg(test)]
 use super::*;
 
 use chrono::{DateTime, FixedOffset};
