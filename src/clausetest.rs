@@ -799,7 +799,7 @@ fn cond_params(c: &Cond, policy: &Policy, out: &mut BTreeSet<String>) {
                     walk(b, policy, out);
                 }
             }
-            Node::Lit(_) | Node::Var(_) => {}
+            Node::Lit(_) | Node::Var(_) | Node::KindEvents(_) => {}
         }
     }
     walk(&c.expr, policy, out);

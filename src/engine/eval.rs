@@ -44,7 +44,32 @@ pub(crate) enum V<'a> {
     Task,
     /// Agenda item `.1` of meeting event `.0`.
     Item(u32, u32),
+    /// A list computed by the condition.
     List(Rc<Vec<V<'a>>>),
+    /// Lists read from the case or the facts without copying them.
+    Lazy(Lazy<'a>),
+}
+
+/// A list that is read in place.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Lazy<'a> {
+    /// No items.
+    Empty,
+    /// Every event considered (`events`).
+    AllEvents,
+    /// The events of one kind (index into `EventKind::NAMES`).
+    KindEvents(usize),
+    /// The events of a step.
+    StepEvents(u32),
+    /// Every step (`task.steps`).
+    Steps,
+    /// The agenda items of meeting event `.0`, of which there are `.1`.
+    Items(u32, u32),
+    /// The evidence of a finding.
+    Evidence(u32),
+    Offs(&'a [OfficialId]),
+    Units(&'a [UnitId]),
+    Strs(&'a [String]),
 }
 
 impl<'a> V<'a> {
@@ -71,7 +96,7 @@ impl<'a> V<'a> {
     }
 }
 
-fn eq(a: &V<'_>, b: &V<'_>) -> bool {
+fn eq_scalar(a: &V<'_>, b: &V<'_>) -> bool {
     match (a, b) {
         (V::None, V::None) => true,
         (V::None, _) | (_, V::None) => false,
@@ -83,13 +108,31 @@ fn eq(a: &V<'_>, b: &V<'_>) -> bool {
             x == y
         }
         (V::Task, V::Task) => true,
-        (V::List(x), V::List(y)) => {
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| eq(a, b))
-        }
         _ => match (a.key(), b.key()) {
             (Some(x), Some(y)) => x == y,
             _ => false,
         },
+    }
+}
+
+/// Compares two values; orderings other than (in)equality hold only between numbers or dates.
+fn compare<'a>(env: &Env<'a, '_>, op: Cmp, x: &V<'a>, y: &V<'a>) -> bool {
+    match op {
+        Cmp::Eq => env.eq(x, y),
+        Cmp::Ne => !env.eq(x, y),
+        _ => {
+            let ord = match (x, y) {
+                (V::Int(p), V::Int(q)) => p.cmp(q),
+                (V::Date(p), V::Date(q)) => p.cmp(q),
+                _ => return false,
+            };
+            match op {
+                Cmp::Lt => ord.is_lt(),
+                Cmp::Le => ord.is_le(),
+                Cmp::Gt => ord.is_gt(),
+                _ => ord.is_ge(),
+            }
+        }
     }
 }
 
@@ -102,10 +145,6 @@ pub(crate) struct Env<'a, 'f> {
     pub params: Rc<[Option<i64>]>,
     pub vars: Vec<V<'a>>,
     pub findings: &'f [FindingView<'a>],
-    /// The events of each kind present, as lists (for quantifiers filtered by kind).
-    pub kind_lists: Vec<(&'static str, Rc<Vec<V<'a>>>)>,
-    /// An empty list.
-    pub empty: Rc<Vec<V<'a>>>,
 }
 
 type R<'a> = Result<V<'a>, RuntimeError>;
@@ -118,8 +157,199 @@ impl<'a> Env<'a, '_> {
         self.facts.case.task().steps.get(i as usize)
     }
 
+    /// The officials a value names (one, or a list), deduplicated in order.
+    pub(crate) fn officials_of(&self, v: &V<'a>) -> Vec<OfficialId> {
+        let mut out: Vec<OfficialId> = Vec::new();
+        let mut push = |o: &OfficialId| {
+            if !out.contains(o) {
+                out.push(o.clone());
+            }
+        };
+        if Self::is_list(v) {
+            for i in 0..self.len_of(v) {
+                if let Some(o) = self.item(v, i).as_official() {
+                    push(o);
+                }
+            }
+        } else if let Some(o) = v.as_official() {
+            push(o);
+        }
+        out
+    }
+
+    /// The events a value names (one, or a list), deduplicated in order.
+    pub(crate) fn events_of(&self, v: &V<'a>) -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut push = |i: u32| {
+            if !out.contains(&i) {
+                out.push(i);
+            }
+        };
+        if let V::Event(i) = v {
+            push(*i);
+        }
+        for i in 0..self.len_of(v) {
+            if let V::Event(e) = self.item(v, i) {
+                push(e);
+            }
+        }
+        out
+    }
+
+    /// Whether a value is a list.
+    fn is_list(v: &V<'a>) -> bool {
+        matches!(v, V::List(_) | V::Lazy(_))
+    }
+
+    /// The number of items of a list value (0 for any other value).
+    pub(crate) fn len_of(&self, v: &V<'a>) -> usize {
+        let facts = self.facts;
+        match v {
+            V::List(l) => l.len(),
+            V::Lazy(z) => match *z {
+                Lazy::Empty => 0,
+                Lazy::AllEvents => facts.n_events,
+                Lazy::KindEvents(k) => facts.of_kind(k).len(),
+                Lazy::StepEvents(s) => facts.step_events.get(s as usize).map_or(0, Vec::len),
+                Lazy::Steps => facts.case.task().steps.len(),
+                Lazy::Items(_, n) => n as usize,
+                Lazy::Evidence(f) => self
+                    .findings
+                    .get(f as usize)
+                    .map_or(0, |x| x.evidence.len()),
+                Lazy::Offs(x) => x.len(),
+                Lazy::Units(x) => x.len(),
+                Lazy::Strs(x) => x.len(),
+            },
+            _ => 0,
+        }
+    }
+
+    /// Item `i` of a list value (`none` past the end or for any other value).
+    pub(crate) fn item(&self, v: &V<'a>, i: usize) -> V<'a> {
+        let facts = self.facts;
+        let ev = |x: Option<&u32>| x.map_or(V::None, |&e| V::Event(e));
+        match v {
+            V::List(l) => l.get(i).cloned().unwrap_or(V::None),
+            V::Lazy(z) => match *z {
+                Lazy::Empty => V::None,
+                Lazy::AllEvents => {
+                    if i < facts.n_events {
+                        V::Event(i as u32)
+                    } else {
+                        V::None
+                    }
+                }
+                Lazy::KindEvents(k) => ev(facts.of_kind(k).get(i)),
+                Lazy::StepEvents(s) => ev(facts.step_events.get(s as usize).and_then(|x| x.get(i))),
+                Lazy::Steps => {
+                    if i < facts.case.task().steps.len() {
+                        V::Step(i as u32)
+                    } else {
+                        V::None
+                    }
+                }
+                Lazy::Items(e, n) => {
+                    if i < n as usize {
+                        V::Item(e, i as u32)
+                    } else {
+                        V::None
+                    }
+                }
+                Lazy::Evidence(f) => ev(self
+                    .findings
+                    .get(f as usize)
+                    .and_then(|x| x.evidence.get(i))),
+                Lazy::Offs(x) => x.get(i).map_or(V::None, V::Off),
+                Lazy::Units(x) => x.get(i).map_or(V::None, V::Unit),
+                Lazy::Strs(x) => x.get(i).map_or(V::None, |s| V::Str(s)),
+            },
+            _ => V::None,
+        }
+    }
+
+    /// Equality of values; lists are equal item by item.
+    pub(crate) fn eq(&self, a: &V<'a>, b: &V<'a>) -> bool {
+        if Self::is_list(a) || Self::is_list(b) {
+            if !(Self::is_list(a) && Self::is_list(b)) {
+                return false;
+            }
+            let n = self.len_of(a);
+            return n == self.len_of(b)
+                && (0..n).all(|i| self.eq(&self.item(a, i), &self.item(b, i)));
+        }
+        eq_scalar(a, b)
+    }
+
+    /// Whether `x` is an item of list `l`.
+    pub(crate) fn contains(&self, l: &V<'a>, x: &V<'a>) -> bool {
+        if let V::List(items) = l {
+            return items.iter().any(|y| self.eq(x, y));
+        }
+        (0..self.len_of(l)).any(|i| self.eq(x, &self.item(l, i)))
+    }
+
+    /// A variable's value.
+    #[inline]
+    fn var(&self, s: usize) -> V<'a> {
+        self.vars.get(s).cloned().unwrap_or(V::None)
+    }
+
+    /// Evaluates a condition in a boolean context: `true` only for `true`.
+    pub(crate) fn test(&mut self, e: &'a Expr) -> Result<bool, RuntimeError> {
+        Ok(match &e.node {
+            Node::And(a, b) => self.test(a)? && self.test(b)?,
+            Node::Or(a, b) => self.test(a)? || self.test(b)?,
+            Node::Not(a) => !self.test(a)?,
+            Node::Lit(Lit::Bool(b)) => *b,
+            Node::Cmp(op, a, b) => {
+                let (x, y) = (self.eval(a)?, self.eval(b)?);
+                compare(self, *op, &x, &y)
+            }
+            Node::In(a, b) => {
+                let x = self.eval(a)?;
+                let l = self.eval(b)?;
+                self.contains(&l, &x)
+            }
+            Node::Quant(q @ (Quant::Exists | Quant::All), s, src, cond) => {
+                let items = self.eval(src)?;
+                let n = self.len_of(&items);
+                let want = matches!(q, Quant::Exists);
+                for i in 0..n {
+                    let it = self.item(&items, i);
+                    self.set(*s, it);
+                    let ok = match cond {
+                        Some(c) => self.test(c)?,
+                        None => true,
+                    };
+                    if ok == want {
+                        return Ok(want);
+                    }
+                }
+                !want
+            }
+            _ => self.eval(e)?.truthy(),
+        })
+    }
+
+    /// Sets a variable slot.
+    #[inline]
+    fn set(&mut self, s: usize, v: V<'a>) {
+        if let Some(slot_v) = self.vars.get_mut(s) {
+            *slot_v = v;
+        } else {
+            if self.vars.len() <= s {
+                self.vars.resize(s + 1, V::None);
+            }
+            if let Some(slot_v) = self.vars.get_mut(s) {
+                *slot_v = v;
+            }
+        }
+    }
+
     pub(crate) fn eval(&mut self, e: &'a Expr) -> R<'a> {
         Ok(match &e.node {
+            Node::KindEvents(k) => V::Lazy(Lazy::KindEvents(*k)),
             Node::Lit(l) => match l {
                 Lit::None => V::None,
                 Lit::Bool(b) => V::Bool(*b),
@@ -127,7 +357,7 @@ impl<'a> Env<'a, '_> {
                 Lit::Date(d) => V::Date(*d),
                 Lit::Str(s) => V::Str(s),
             },
-            Node::Var(s) => self.vars.get(*s).cloned().unwrap_or(V::None),
+            Node::Var(s) => self.var(*s),
             Node::Param(i) => match self.params.get(*i).copied().flatten() {
                 Some(v) => V::Int(v),
                 None => {
@@ -137,50 +367,29 @@ impl<'a> Env<'a, '_> {
                 }
             },
             Node::Field(b, f) => {
-                let base = self.eval(b)?;
+                let base = match &b.node {
+                    Node::Var(s) => self.var(*s),
+                    _ => self.eval(b)?,
+                };
                 self.field(base, *f)?
             }
             Node::Call(f, args) => {
-                let mut vs = Vec::with_capacity(args.len());
-                for a in args {
-                    vs.push(self.eval(a)?);
+                let mut vs = [V::None, V::None, V::None, V::None];
+                for (slot_v, a) in vs.iter_mut().zip(args) {
+                    *slot_v = self.eval(a)?;
                 }
                 self.call(*f, vs)?
             }
-            Node::Len(a) => match self.eval(a)? {
-                V::List(l) => V::Int(i64::try_from(l.len()).unwrap_or(i64::MAX)),
-                _ => V::Int(0),
-            },
-            Node::And(a, b) => V::Bool(self.eval(a)?.truthy() && self.eval(b)?.truthy()),
-            Node::Or(a, b) => V::Bool(self.eval(a)?.truthy() || self.eval(b)?.truthy()),
-            Node::Not(a) => V::Bool(!self.eval(a)?.truthy()),
-            Node::Cmp(op, a, b) => {
-                let (x, y) = (self.eval(a)?, self.eval(b)?);
-                V::Bool(match op {
-                    Cmp::Eq => eq(&x, &y),
-                    Cmp::Ne => !eq(&x, &y),
-                    _ => {
-                        let ord = match (&x, &y) {
-                            (V::Int(p), V::Int(q)) => p.cmp(q),
-                            (V::Date(p), V::Date(q)) => p.cmp(q),
-                            _ => return Ok(V::Bool(false)),
-                        };
-                        match op {
-                            Cmp::Lt => ord.is_lt(),
-                            Cmp::Le => ord.is_le(),
-                            Cmp::Gt => ord.is_gt(),
-                            _ => ord.is_ge(),
-                        }
-                    }
-                })
+            Node::Len(a) => {
+                let l = self.eval(a)?;
+                V::Int(i64::try_from(self.len_of(&l)).unwrap_or(i64::MAX))
             }
-            Node::In(a, b) => {
-                let x = self.eval(a)?;
-                match self.eval(b)? {
-                    V::List(l) => V::Bool(l.iter().any(|y| eq(&x, y))),
-                    _ => V::Bool(false),
-                }
-            }
+            Node::And(..)
+            | Node::Or(..)
+            | Node::Not(_)
+            | Node::Cmp(..)
+            | Node::In(..)
+            | Node::Quant(Quant::Exists | Quant::All, ..) => V::Bool(self.test(e)?),
             Node::Add(a, b) | Node::Sub(a, b) => {
                 let (x, y) = (self.eval(a)?, self.eval(b)?);
                 match (x, y) {
@@ -210,10 +419,10 @@ impl<'a> Env<'a, '_> {
             },
             Node::Concat(a, b) => {
                 let (x, y) = (self.eval(a)?, self.eval(b)?);
-                let mut out: Vec<V<'a>> = Vec::new();
+                let mut out: Vec<V<'a>> = Vec::with_capacity(self.len_of(&x) + self.len_of(&y));
                 for v in [x, y] {
-                    if let V::List(l) = v {
-                        out.extend(l.iter().cloned());
+                    for i in 0..self.len_of(&v) {
+                        out.push(self.item(&v, i));
                     }
                 }
                 V::List(Rc::new(out))
@@ -233,23 +442,14 @@ impl<'a> Env<'a, '_> {
                 }
             }
             Node::Map(head, s, src, cond) => {
-                let items = match self.kind_source(*s, src, cond.as_deref()) {
-                    Some(l) => l,
-                    None => match self.eval(src)? {
-                        V::List(l) => l,
-                        _ => Rc::new(Vec::new()),
-                    },
-                };
-                if self.vars.len() <= *s {
-                    self.vars.resize(*s + 1, V::None);
-                }
+                let items = self.eval(src)?;
+                let n = self.len_of(&items);
                 let mut out = Vec::new();
-                for it in items.iter() {
-                    if let Some(slot_v) = self.vars.get_mut(*s) {
-                        *slot_v = it.clone();
-                    }
+                for i in 0..n {
+                    let it = self.item(&items, i);
+                    self.set(*s, it);
                     let ok = match cond {
-                        Some(c) => self.eval(c)?.truthy(),
+                        Some(c) => self.test(c)?,
                         None => true,
                     };
                     if ok {
@@ -262,31 +462,23 @@ impl<'a> Env<'a, '_> {
                 V::List(Rc::new(out))
             }
             Node::Quant(q, s, src, cond) => {
-                let items = match self.kind_source(*s, src, cond.as_deref()) {
-                    Some(l) => l,
-                    None => match self.eval(src)? {
-                        V::List(l) => l,
-                        _ => Rc::new(Vec::new()),
-                    },
-                };
-                if self.vars.len() <= *s {
-                    self.vars.resize(*s + 1, V::None);
-                }
+                let items = self.eval(src)?;
+                let n = self.len_of(&items);
                 let mut count = 0i64;
                 let mut kept = Vec::new();
-                for it in items.iter() {
-                    if let Some(slot_v) = self.vars.get_mut(*s) {
-                        *slot_v = it.clone();
-                    }
+                let mut last = None;
+                for i in 0..n {
+                    let it = self.item(&items, i);
+                    self.set(*s, it.clone());
                     let ok = match cond {
-                        Some(c) => self.eval(c)?.truthy(),
+                        Some(c) => self.test(c)?,
                         None => true,
                     };
                     match q {
                         Quant::Exists if ok => return Ok(V::Bool(true)),
                         Quant::All if !ok => return Ok(V::Bool(false)),
                         Quant::First if ok => return Ok(it.clone()),
-                        Quant::Last if ok => kept = vec![it.clone()],
+                        Quant::Last if ok => last = Some(it),
                         Quant::Count if ok => count += 1,
                         Quant::Filter if ok => kept.push(it.clone()),
                         _ => {}
@@ -296,44 +488,12 @@ impl<'a> Env<'a, '_> {
                     Quant::Exists => V::Bool(false),
                     Quant::All => V::Bool(true),
                     Quant::First => V::None,
-                    Quant::Last => kept.pop().unwrap_or(V::None),
+                    Quant::Last => last.unwrap_or(V::None),
                     Quant::Count => V::Int(count),
                     Quant::Filter => V::List(Rc::new(kept)),
                 }
             }
         })
-    }
-
-    /// For `x in events where x.kind == "K" and …`: only the events of kind K
-    /// (the condition still tests the kind), in event order.
-    fn kind_source(&self, s: usize, src: &Expr, cond: Option<&Expr>) -> Option<Rc<Vec<V<'a>>>> {
-        if !matches!(src.node, Node::Var(slot::EVENTS)) {
-            return None;
-        }
-        // The leftmost conjunct (`a and b and c` is `(a and b) and c`).
-        let mut first = cond?;
-        while let Node::And(a, _) = &first.node {
-            first = a;
-        }
-        let Node::Cmp(Cmp::Eq, l, r) = &first.node else {
-            return None;
-        };
-        let (Node::Field(b, F::EKind), Node::Lit(Lit::Str(k))) = (&l.node, &r.node) else {
-            return None;
-        };
-        if !matches!(b.node, Node::Var(v) if v == s) {
-            return None;
-        }
-        Some(
-            self.kind_lists
-                .iter()
-                .find(|(name, _)| *name == &**k)
-                .map_or_else(|| self.empty.clone(), |(_, l)| l.clone()),
-        )
-    }
-
-    fn list_events(&self, idx: &[u32]) -> V<'a> {
-        V::List(Rc::new(idx.iter().map(|&i| V::Event(i)).collect()))
     }
 
     fn field(&self, base: V<'a>, f: F) -> R<'a> {
@@ -344,8 +504,9 @@ impl<'a> Env<'a, '_> {
         let od = |d: Option<NaiveDate>| d.map_or(V::None, V::Date);
         let oo = |o: Option<&'a OfficialId>| o.map_or(V::None, V::Off);
         let ou = |u: Option<&'a UnitId>| u.map_or(V::None, V::Unit);
-        let offs = |v: &'a [OfficialId]| V::List(Rc::new(v.iter().map(V::Off).collect()));
-        let units = |v: &'a [UnitId]| V::List(Rc::new(v.iter().map(V::Unit).collect()));
+        let offs = |v: &'a [OfficialId]| V::Lazy(Lazy::Offs(v));
+        let units = |v: &'a [UnitId]| V::Lazy(Lazy::Units(v));
+        let empty = V::Lazy(Lazy::Empty);
         Ok(match (base, f) {
             (V::None, _) => V::None,
             (V::Task, f) => match f {
@@ -363,11 +524,7 @@ impl<'a> Env<'a, '_> {
                 F::TLateDays => V::Int(facts.task.late_days),
                 F::TOverdue => V::Bool(facts.task.late_days > 0),
                 F::TStoppedDays => V::Int(facts.task.clock_stopped_days),
-                F::TSteps => V::List(Rc::new(
-                    (0..task.steps.len())
-                        .map(|i| V::Step(u32::try_from(i).unwrap_or(u32::MAX)))
-                        .collect(),
-                )),
+                F::TSteps => V::Lazy(Lazy::Steps),
                 F::TStakeholders => units(&task.stakeholders),
                 F::TMandatory => units(&task.legal.mandatory_consultees),
                 F::TSuperiorApproval => V::Bool(task.legal.superior_approval.is_some()),
@@ -381,13 +538,7 @@ impl<'a> Env<'a, '_> {
                 F::TExtensions => V::Int(facts.task.extensions),
                 F::TApologies => V::Int(facts.task.apologies),
                 F::TEnd => V::Date(facts.end),
-                F::TPublished => V::List(Rc::new(
-                    task.legal
-                        .published_documents
-                        .iter()
-                        .map(|d| V::Str(d))
-                        .collect(),
-                )),
+                F::TPublished => V::Lazy(Lazy::Strs(&task.legal.published_documents)),
                 _ => V::None,
             },
             (V::Step(i), f) => {
@@ -403,9 +554,7 @@ impl<'a> Env<'a, '_> {
                     F::SDeputy => oo(s.deputy.as_ref()),
                     F::SCollective => ou(s.collective.as_ref()),
                     F::SDue => od(s.due),
-                    F::SEvents => {
-                        self.list_events(facts.step_events.get(ix).map_or(&[][..], Vec::as_slice))
-                    }
+                    F::SEvents => V::Lazy(Lazy::StepEvents(i)),
                     F::SStarted => od(facts.step_started.get(ix).copied().flatten()),
                     F::SCompleted => od(facts.step_completed.get(ix).copied().flatten()),
                     F::SDate => V::Date(facts.step_date(ix)),
@@ -464,7 +613,7 @@ impl<'a> Env<'a, '_> {
                     },
                     F::EAddressees => match k {
                         EventKind::ConsultationRequested { addressees, .. } => units(addressees),
-                        _ => V::List(Rc::new(Vec::new())),
+                        _ => empty,
                     },
                     F::EReplyBy => match k {
                         EventKind::ConsultationRequested { reply_by, .. } => od(*reply_by),
@@ -545,11 +694,11 @@ impl<'a> Env<'a, '_> {
                     )),
                     F::EInFavour => match k {
                         EventKind::Vote { in_favour, .. } => offs(in_favour),
-                        _ => V::List(Rc::new(Vec::new())),
+                        _ => empty,
                     },
                     F::EDissent => match k {
                         EventKind::Vote { dissent, .. } => offs(dissent),
-                        _ => V::List(Rc::new(Vec::new())),
+                        _ => empty,
                     },
                     F::ECollective => match k {
                         EventKind::Vote { collective, .. } => V::Unit(collective),
@@ -557,9 +706,9 @@ impl<'a> Env<'a, '_> {
                     },
                     F::EDocuments => match k {
                         EventKind::SupplementRequested { documents } => {
-                            V::List(Rc::new(documents.iter().map(|d| V::Str(d)).collect()))
+                            V::Lazy(Lazy::Strs(documents))
                         }
-                        _ => V::List(Rc::new(Vec::new())),
+                        _ => empty,
                     },
                     F::ESpoke | F::ESilent => match k {
                         EventKind::MeetingHeld { items, .. } => {
@@ -578,26 +727,25 @@ impl<'a> Env<'a, '_> {
                             }
                             V::List(Rc::new(out))
                         }
-                        _ => V::List(Rc::new(Vec::new())),
+                        _ => empty,
                     },
                     F::EAbsent => match k {
                         EventKind::MeetingHeld {
                             absent_with_leave, ..
                         } => offs(absent_with_leave),
-                        _ => V::List(Rc::new(Vec::new())),
+                        _ => empty,
                     },
                     F::ERecused => match k {
                         EventKind::MeetingHeld { recused, .. } => offs(recused),
-                        _ => V::List(Rc::new(Vec::new())),
+                        _ => empty,
                     },
                     F::EDocument => e.document.as_deref().map_or(V::None, V::Str),
                     F::EItems => match k {
-                        EventKind::MeetingHeld { items, .. } => V::List(Rc::new(
-                            (0..items.len())
-                                .map(|j| V::Item(i, u32::try_from(j).unwrap_or(u32::MAX)))
-                                .collect(),
+                        EventKind::MeetingHeld { items, .. } => V::Lazy(Lazy::Items(
+                            i,
+                            u32::try_from(items.len()).unwrap_or(u32::MAX),
                         )),
-                        _ => V::List(Rc::new(Vec::new())),
+                        _ => empty,
                     },
                     _ => V::None,
                 }
@@ -660,7 +808,7 @@ impl<'a> Env<'a, '_> {
                     F::FSeverity => V::Str(x.severity.name()),
                     F::FOfficial => V::OwnedOff(x.official.clone()),
                     F::FStep => x.step.map_or(V::None, V::Step),
-                    F::FEvidence => self.list_events(&x.evidence),
+                    F::FEvidence => V::Lazy(Lazy::Evidence(i)),
                     F::FDate => V::Date(x.date),
                     _ => V::None,
                 }
@@ -686,7 +834,7 @@ impl<'a> Env<'a, '_> {
         }
     }
 
-    fn call(&self, f: Func, args: Vec<V<'a>>) -> R<'a> {
+    fn call(&self, f: Func, args: [V<'a>; 4]) -> R<'a> {
         let facts = self.facts;
         let org = facts.case.org();
         let cal = facts.cal;
@@ -852,7 +1000,7 @@ impl<'a> Env<'a, '_> {
     pub(crate) fn first_false(&mut self, e: &'a Expr) -> crate::policy::expr::Span {
         match &e.node {
             Node::And(a, b) => {
-                if !self.eval(a).map(|v| v.truthy()).unwrap_or(false) {
+                if !self.test(a).unwrap_or(false) {
                     self.first_false(a)
                 } else {
                     self.first_false(b)

@@ -1,8 +1,6 @@
 //! Facts derived once per case: dates, deadlines, clock stops, indexes of
 //! events by step and kind. Rules read these; nothing is recomputed per rule.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -44,7 +42,10 @@ pub(crate) struct Facts<'a> {
     pub event_dates: Vec<NaiveDate>,
     pub step_events: Vec<Vec<u32>>,
     pub event_step: Vec<Option<u32>>,
-    pub by_kind: HashMap<&'static str, Vec<u32>>,
+    /// Event indexes grouped by kind (in [`EventKind::NAMES`] order), each group in event order.
+    pub kind_events: Vec<u32>,
+    /// Where each kind's group starts in `kind_events` (one more entry than kinds).
+    pub kind_start: [u32; EventKind::NAMES.len() + 1],
     pub step_started: Vec<Option<NaiveDate>>,
     pub step_completed: Vec<Option<NaiveDate>>,
     /// When each step's work was done (see `step.done`).
@@ -71,7 +72,7 @@ impl<'a> Facts<'a> {
         let n_steps = task.steps.len();
         let mut step_events = vec![Vec::new(); n_steps];
         let mut event_step = Vec::with_capacity(n_events);
-        let mut by_kind: HashMap<&'static str, Vec<u32>> = HashMap::default();
+        let mut kind_count = [0u32; EventKind::NAMES.len() + 1];
         let mut step_started = vec![None; n_steps];
         let mut step_completed = vec![None; n_steps];
         let mut step_done: Vec<Option<NaiveDate>> = vec![None; n_steps];
@@ -92,7 +93,9 @@ impl<'a> Facts<'a> {
                     slot.get_or_insert(*date);
                 }
             }
-            by_kind.entry(e.kind.name()).or_default().push(i32_);
+            if let Some(c) = kind_count.get_mut(e.kind.index() + 1) {
+                *c += 1;
+            }
             if let Some(s) = si {
                 let kind = task.steps.get(s).map(|x| &x.kind);
                 let done_here = matches!(
@@ -141,6 +144,24 @@ impl<'a> Facts<'a> {
                     }
                 }
                 _ => {}
+            }
+        }
+        // Counting sort of the events by kind, stable in event order.
+        let mut kind_start = kind_count;
+        for k in 1..kind_start.len() {
+            let prev = kind_start.get(k - 1).copied().unwrap_or(0);
+            if let Some(x) = kind_start.get_mut(k) {
+                *x += prev;
+            }
+        }
+        let mut fill = kind_start;
+        let mut kind_events = vec![0u32; events.len()];
+        for (i, e) in events.iter().enumerate() {
+            if let Some(pos) = fill.get_mut(e.kind.index()) {
+                if let Some(slot) = kind_events.get_mut(*pos as usize) {
+                    *slot = u32::try_from(i).unwrap_or(u32::MAX);
+                }
+                *pos += 1;
             }
         }
         // A task whose every step is completed is closed on the last completion.
@@ -197,7 +218,8 @@ impl<'a> Facts<'a> {
             event_dates,
             step_events,
             event_step,
-            by_kind,
+            kind_events,
+            kind_start,
             step_started,
             step_completed,
             step_done,
@@ -217,6 +239,13 @@ impl<'a> Facts<'a> {
                 events_after_as_of: all.len() - n_events,
             },
         })
+    }
+
+    /// The events of kind `k` (an index into [`EventKind::NAMES`]), in event order.
+    pub(crate) fn of_kind(&self, k: usize) -> &[u32] {
+        let lo = self.kind_start.get(k).copied().unwrap_or(0) as usize;
+        let hi = self.kind_start.get(k + 1).copied().unwrap_or(0) as usize;
+        self.kind_events.get(lo..hi).unwrap_or(&[])
     }
 
     /// The act date of a step: its completion, else the task's end, never after the review date.

@@ -133,7 +133,7 @@ pub struct StepAccountability {
     /// The step.
     pub step: StepId,
     /// Its kind's stable name.
-    pub kind: String,
+    pub kind: std::borrow::Cow<'static, str>,
     /// Who is accountable, in what capacity.
     pub accountable: Vec<Accountable>,
     /// Gap, overlap or fine.
@@ -325,13 +325,13 @@ pub struct Evaluator<'p> {
     options: Options,
 }
 
-#[derive(Clone)]
+#[derive(Clone, Copy)]
 struct Binding {
     /// Slot 3 value.
     b1: Option<Bound>,
     act_date: NaiveDate,
     step: Option<u32>,
-    default_evidence: Vec<u32>,
+    default_evidence: Option<u32>,
 }
 
 #[derive(Clone, Copy)]
@@ -449,25 +449,12 @@ impl<'p> Evaluator<'p> {
             params: std::rc::Rc::from(Vec::new()),
             vars: vec![
                 V::Task,
-                V::List(std::rc::Rc::new(
-                    (0..facts.n_events).map(|i| V::Event(i as u32)).collect(),
-                )),
+                V::Lazy(eval::Lazy::AllEvents),
                 V::Date(as_of),
                 V::None,
                 V::None,
             ],
             findings: &[],
-            kind_lists: facts
-                .by_kind
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        *k,
-                        std::rc::Rc::new(v.iter().map(|&i| V::Event(i)).collect::<Vec<_>>()),
-                    )
-                })
-                .collect(),
-            empty: std::rc::Rc::new(Vec::new()),
         };
         let mut param_cache: Vec<(NaiveDate, std::rc::Rc<[Option<i64>]>)> = Vec::new();
         let mut params_for = |d: NaiveDate| -> std::rc::Rc<[Option<i64>]> {
@@ -485,23 +472,29 @@ impl<'p> Evaluator<'p> {
             .iter()
             .map(|s| StepAccountability {
                 step: s.id.clone(),
-                kind: s.kind.name().to_string(),
+                kind: match s.kind.builtin_name() {
+                    Some(n) => n.into(),
+                    None => s.kind.name().to_string().into(),
+                },
                 accountable: Vec::new(),
                 status: StepStatus::Gap,
             })
             .collect();
         let mut acc_sources: Vec<Vec<(usize, usize)>> = vec![Vec::new(); steps.len()];
         let mut raw: Vec<RawFinding> = Vec::new();
+        let mut bindings: Vec<Binding> = Vec::new();
         for (ri, rule) in self.policy.rules.iter().enumerate() {
-            let bindings: Vec<Binding> = match rule.kind {
-                RuleKind::Accountability => (0..task.steps.len())
-                    .map(|i| Binding {
-                        b1: Some(Bound::Step(i as u32)),
-                        act_date: step_date(i),
-                        step: Some(i as u32),
-                        default_evidence: vec![],
-                    })
-                    .collect(),
+            bindings.clear();
+            let step_binding = |i: usize| Binding {
+                b1: Some(Bound::Step(i as u32)),
+                act_date: step_date(i),
+                step: Some(i as u32),
+                default_evidence: None,
+            };
+            match rule.kind {
+                RuleKind::Accountability => {
+                    bindings.extend((0..task.steps.len()).map(step_binding));
+                }
                 RuleKind::Avoidance => {
                     let Some(Body::Avoidance {
                         scope, event_kind, ..
@@ -510,42 +503,39 @@ impl<'p> Evaluator<'p> {
                         continue;
                     };
                     match scope {
-                        Scope::Task => vec![Binding {
+                        Scope::Task => bindings.push(Binding {
                             b1: None,
                             act_date: end.min(as_of),
                             step: None,
-                            default_evidence: vec![],
-                        }],
-                        Scope::Step => (0..task.steps.len())
-                            .map(|i| Binding {
-                                b1: Some(Bound::Step(i as u32)),
-                                act_date: step_date(i),
-                                step: Some(i as u32),
-                                default_evidence: vec![],
-                            })
-                            .collect(),
+                            default_evidence: None,
+                        }),
+                        Scope::Step => bindings.extend((0..task.steps.len()).map(step_binding)),
                         Scope::Event => {
-                            let idx: Vec<u32> = match event_kind {
-                                Some(k) => facts.by_kind.get(k).cloned().unwrap_or_default(),
-                                None => (0..facts.n_events as u32).collect(),
+                            let event_binding = |i: u32| Binding {
+                                b1: Some(Bound::Event(i)),
+                                act_date: facts
+                                    .event_dates
+                                    .get(i as usize)
+                                    .copied()
+                                    .unwrap_or(as_of),
+                                step: facts.event_step.get(i as usize).copied().flatten(),
+                                default_evidence: Some(i),
                             };
-                            idx.into_iter()
-                                .map(|i| Binding {
-                                    b1: Some(Bound::Event(i)),
-                                    act_date: facts
-                                        .event_dates
-                                        .get(i as usize)
-                                        .copied()
-                                        .unwrap_or(as_of),
-                                    step: facts.event_step.get(i as usize).copied().flatten(),
-                                    default_evidence: vec![i],
-                                })
-                                .collect()
+                            match event_kind.map(crate::model::EventKind::index_of) {
+                                Some(Some(k)) => {
+                                    bindings
+                                        .extend(facts.of_kind(k).iter().map(|&i| event_binding(i)));
+                                }
+                                Some(None) => {}
+                                None => {
+                                    bindings.extend((0..facts.n_events as u32).map(event_binding))
+                                }
+                            }
                         }
                     }
                 }
                 _ => continue,
-            };
+            }
             if bindings.is_empty() {
                 if explain {
                     trace.push(RuleTrace {
@@ -571,8 +561,8 @@ impl<'p> Evaluator<'p> {
                     *slot = bound_value(b.b1);
                 }
                 let ok = match &version.when {
-                    Some(c) => match env.eval(&c.expr) {
-                        Ok(v) => matches!(v, V::Bool(true)),
+                    Some(c) => match env.test(&c.expr) {
+                        Ok(v) => v,
                         Err(e) => {
                             error.get_or_insert(e.0);
                             false
@@ -608,7 +598,7 @@ impl<'p> Evaluator<'p> {
                     _ => continue,
                 };
                 let officials = match env.eval(&who.expr) {
-                    Ok(v) => officials_of(&v),
+                    Ok(v) => env.officials_of(&v),
                     Err(e) => {
                         error.get_or_insert(e.0);
                         continue;
@@ -616,13 +606,13 @@ impl<'p> Evaluator<'p> {
                 };
                 let ev = match evidence {
                     Some(c) => match env.eval(&c.expr) {
-                        Ok(v) => events_of(&v),
+                        Ok(v) => env.events_of(&v),
                         Err(e) => {
                             error.get_or_insert(e.0);
                             continue;
                         }
                     },
-                    None => b.default_evidence.clone(),
+                    None => b.default_evidence.into_iter().collect(),
                 };
                 for o in officials {
                     fired += 1;
@@ -661,7 +651,7 @@ impl<'p> Evaluator<'p> {
                                     rule_ix: ri,
                                     version: vi,
                                     official: o,
-                                    binding: b.clone(),
+                                    binding: *b,
                                     evidence: ev.clone(),
                                     scope,
                                 });
@@ -738,8 +728,8 @@ impl<'p> Evaluator<'p> {
                     env.vars.truncate(5);
                     set_var(&mut env.vars, 3, V::Step(si as u32));
                     set_var(&mut env.vars, 4, V::OwnedOff(a.official.clone()));
-                    match env.eval(&c.expr) {
-                        Ok(V::Bool(true)) => {
+                    match env.test(&c.expr) {
+                        Ok(true) => {
                             if let Some(x) = exc_fired.get_mut(xi) {
                                 *x += 1;
                             }
@@ -747,7 +737,7 @@ impl<'p> Evaluator<'p> {
                             if let Some(t) = transfers_to.get(&TargetScope::Step)
                                 && let Ok(v) = env.eval(&t.expr)
                             {
-                                for o in officials_of(&v) {
+                                for o in env.officials_of(&v) {
                                     added.push(Accountable {
                                         official: o,
                                         capacity: *capacity,
@@ -760,7 +750,7 @@ impl<'p> Evaluator<'p> {
                                 }
                             }
                         }
-                        Ok(_) => {}
+                        Ok(false) => {}
                         Err(e) => {
                             if let Some(x) = exc_errors.get_mut(xi) {
                                 x.get_or_insert(e.0);
@@ -824,8 +814,8 @@ impl<'p> Evaluator<'p> {
                 env.vars.truncate(5);
                 set_var(&mut env.vars, 3, bound_value(rf.binding.b1));
                 set_var(&mut env.vars, 4, V::OwnedOff(rf.official.clone()));
-                let applied = match env.eval(&c.expr) {
-                    Ok(v) => matches!(v, V::Bool(true)),
+                let applied = match env.test(&c.expr) {
+                    Ok(v) => v,
                     Err(e) => {
                         if let Some(x) = exc_errors.get_mut(xi) {
                             x.get_or_insert(e.0);
@@ -846,7 +836,7 @@ impl<'p> Evaluator<'p> {
                     if let Some(t) = transfers_to.get(&rf.scope)
                         && let Ok(v) = env.eval(&t.expr)
                     {
-                        for o in officials_of(&v) {
+                        for o in env.officials_of(&v) {
                             moved.push((findings.len(), xr.id.clone(), o, xv.citation.clone()));
                         }
                     }
@@ -936,16 +926,8 @@ impl<'p> Evaluator<'p> {
                 *orig = new_ids.get(ix).cloned().unwrap_or_default();
             }
         }
-        let findings_sorted: Vec<Finding> = order
-            .iter()
-            .filter_map(|&i| findings.get(i).cloned())
-            .collect();
-        let views_sorted: Vec<FindingView<'_>> = order
-            .iter()
-            .filter_map(|&i| views.get(i).cloned())
-            .collect();
-        let findings = findings_sorted;
-        let views = views_sorted;
+        let findings: Vec<Finding> = permute(findings, &order);
+        let views: Vec<FindingView<'_>> = permute(views, &order);
         for (xi, (_, xr)) in exceptions.iter().enumerate() {
             let error = exc_errors.get_mut(xi).and_then(Option::take);
             let fired = exc_fired.get(xi).copied().unwrap_or(0);
@@ -1034,8 +1016,8 @@ impl<'p> Evaluator<'p> {
                 set_var(&mut env.vars, 3, V::Finding(fi as u32));
                 set_var(&mut env.vars, 4, standing_list.clone());
                 let ok = match &v.when {
-                    Some(c) => match env.eval(&c.expr) {
-                        Ok(x) => matches!(x, V::Bool(true)),
+                    Some(c) => match env.test(&c.expr) {
+                        Ok(x) => x,
                         Err(e) => {
                             error.get_or_insert(e.0);
                             false
@@ -1054,7 +1036,7 @@ impl<'p> Evaluator<'p> {
                 }
                 let to_officials = match to {
                     Some(c) => match env.eval(&c.expr) {
-                        Ok(x) => officials_of(&x),
+                        Ok(x) => env.officials_of(&x),
                         Err(e) => {
                             error.get_or_insert(e.0);
                             continue;
@@ -1132,6 +1114,15 @@ impl<'p> Evaluator<'p> {
     }
 }
 
+/// The items of `v` in the order of `order` (a permutation of its indexes), moved, not cloned.
+fn permute<T>(v: Vec<T>, order: &[usize]) -> Vec<T> {
+    let mut slots: Vec<Option<T>> = v.into_iter().map(Some).collect();
+    order
+        .iter()
+        .filter_map(|&i| slots.get_mut(i).and_then(Option::take))
+        .collect()
+}
+
 fn set_var<'a>(vars: &mut Vec<V<'a>>, slot: usize, v: V<'a>) {
     if vars.len() <= slot {
         vars.resize(slot + 1, V::None);
@@ -1155,41 +1146,4 @@ fn span_text(c: &Cond, span: crate::policy::expr::Span) -> String {
         .unwrap_or(&c.text)
         .trim()
         .to_string()
-}
-
-fn officials_of(v: &V<'_>) -> Vec<OfficialId> {
-    let mut out: Vec<OfficialId> = Vec::new();
-    let mut push = |o: &OfficialId| {
-        if !out.contains(o) {
-            out.push(o.clone());
-        }
-    };
-    match v {
-        V::List(l) => l.iter().filter_map(V::as_official).for_each(&mut push),
-        other => {
-            if let Some(o) = other.as_official() {
-                push(o);
-            }
-        }
-    }
-    out
-}
-
-fn events_of(v: &V<'_>) -> Vec<u32> {
-    let mut out = Vec::new();
-    let mut push = |i: u32| {
-        if !out.contains(&i) {
-            out.push(i);
-        }
-    };
-    match v {
-        V::Event(i) => push(*i),
-        V::List(l) => l.iter().for_each(|x| {
-            if let V::Event(i) = x {
-                push(*i);
-            }
-        }),
-        _ => {}
-    }
-    out
 }

@@ -262,6 +262,42 @@ impl EventKind {
         }
     }
 
+    /// The position of the kind in [`EventKind::NAMES`] (declaration order).
+    pub fn index(&self) -> usize {
+        match self {
+            EventKind::Assigned { .. } => 0,
+            EventKind::Accepted => 1,
+            EventKind::Declined { .. } => 2,
+            EventKind::TransferredUp { .. } => 3,
+            EventKind::TransferredSideways { .. } => 4,
+            EventKind::Returned { .. } => 5,
+            EventKind::ConsultationRequested { .. } => 6,
+            EventKind::ConsultationReplied { .. } => 7,
+            EventKind::ProposalSubmitted { .. } => 8,
+            EventKind::DecisionIssued { .. } => 9,
+            EventKind::Signed { .. } => 10,
+            EventKind::DeadlineExtended { .. } => 11,
+            EventKind::ApologyIssued { .. } => 12,
+            EventKind::ProgressUpdate { .. } => 13,
+            EventKind::Reminder { .. } => 14,
+            EventKind::InstructionRequested { .. } => 15,
+            EventKind::MeetingHeld { .. } => 16,
+            EventKind::Vote { .. } => 17,
+            EventKind::ObstacleCertified { .. } => 18,
+            EventKind::OrderGiven { .. } => 19,
+            EventKind::WrittenObjection { .. } => 20,
+            EventKind::InnovationApproved { .. } => 21,
+            EventKind::SupplementRequested { .. } => 22,
+            EventKind::SupplementReceived => 23,
+            EventKind::Completed => 24,
+        }
+    }
+
+    /// The position in [`EventKind::NAMES`] of a kind name, if it is one.
+    pub fn index_of(name: &str) -> Option<usize> {
+        Self::NAMES.iter().position(|n| *n == name)
+    }
+
     /// Every kind name, in declaration order.
     pub const NAMES: &'static [&'static str] = &[
         "assigned",
@@ -334,5 +370,27 @@ impl<'de> Deserialize<'de> for Event {
             document: c.document,
             kind,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EventKind;
+
+    #[test]
+    fn index_matches_names_for_every_kind_in_the_sample() {
+        let mut seen = [false; EventKind::NAMES.len()];
+        for case in crate::sample::corpus().unwrap_or_default() {
+            for e in case.events() {
+                let i = e.kind.index();
+                assert_eq!(EventKind::NAMES.get(i), Some(&e.kind.name()));
+                assert_eq!(EventKind::index_of(e.kind.name()), Some(i));
+                if let Some(s) = seen.get_mut(i) {
+                    *s = true;
+                }
+            }
+        }
+        assert!(seen.iter().filter(|s| **s).count() >= 20, "{seen:?}");
+        assert_eq!(EventKind::index_of("no_such_kind"), None);
     }
 }

@@ -90,6 +90,13 @@ impl StepKind {
     /// The stable name used in policies and files.
     pub fn name(&self) -> &str {
         match self {
+            StepKind::Other(s) => s,
+            k => k.builtin_name().unwrap_or_default(),
+        }
+    }
+    /// The name of a built-in kind (`None` for [`StepKind::Other`]).
+    pub fn builtin_name(&self) -> Option<&'static str> {
+        Some(match self {
             StepKind::Receive => "receive",
             StepKind::Advise => "advise",
             StepKind::Appraise => "appraise",
@@ -98,8 +105,8 @@ impl StepKind {
             StepKind::Implement => "implement",
             StepKind::Report => "report",
             StepKind::ReturnResult => "return_result",
-            StepKind::Other(s) => s,
-        }
+            StepKind::Other(_) => return None,
+        })
     }
     /// The Vietnamese label.
     pub fn label_vi(&self) -> &str {

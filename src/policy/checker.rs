@@ -197,6 +197,9 @@ fn shape(e: &Expr) -> String {
             Node::Var(v) => {
                 let _ = write!(s, "v{v}");
             }
+            Node::KindEvents(k) => {
+                let _ = write!(s, "events_of_kind{k}");
+            }
             Node::Param(p) => {
                 let _ = write!(s, "p{p}");
             }

@@ -1410,8 +1410,8 @@ fn compile_rule(
                 vec![],
                 Some(Body::Exception {
                     defeats,
-                    when_by_scope: HashMap::new(),
-                    transfers_to: HashMap::new(),
+                    when_by_scope: std::collections::BTreeMap::new(),
+                    transfers_to: std::collections::BTreeMap::new(),
                     capacity,
                 }),
             )

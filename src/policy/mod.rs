@@ -120,9 +120,9 @@ pub enum Body {
         /// The rules it defeats.
         defeats: Vec<RuleId>,
         /// The condition compiled for each scope of its targets.
-        when_by_scope: HashMap<TargetScope, Cond>,
+        when_by_scope: std::collections::BTreeMap<TargetScope, Cond>,
         /// Where responsibility moves when it applies, compiled per scope.
-        transfers_to: HashMap<TargetScope, Cond>,
+        transfers_to: std::collections::BTreeMap<TargetScope, Cond>,
         /// The capacity in which the official it transfers to becomes accountable.
         capacity: Capacity,
     },
@@ -144,7 +144,7 @@ pub enum Body {
 }
 
 /// The binding environment an exception is checked in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TargetScope {
     /// A task-wide finding.

@@ -728,6 +728,37 @@ pub enum Node {
     Quant(Quant, usize, Box<Expr>, Option<Box<Expr>>),
     Map(Box<Expr>, usize, Box<Expr>, Option<Box<Expr>>),
     If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// The events of one kind (an index into `EventKind::NAMES`), in event
+    /// order: the source of `x in events where x.kind == "K" and …`, set by
+    /// [`kind_source`] so that the quantifier walks only those events. The
+    /// condition still tests the kind, so the result is the same.
+    KindEvents(usize),
+}
+
+/// For a quantifier or map over `events` whose condition's leftmost conjunct
+/// is `x.kind == "K"` on its own variable `x` (slot `var`): the source
+/// narrowed to the events of kind K. Any other source is returned unchanged.
+pub(crate) fn kind_source(src: Expr, var: usize, cond: Option<&Expr>) -> Expr {
+    if !matches!(src.node, Node::Var(slot::EVENTS)) {
+        return src;
+    }
+    let Some(mut first) = cond else { return src };
+    while let Node::And(a, _) = &first.node {
+        first = a;
+    }
+    let Node::Cmp(Cmp::Eq, l, r) = &first.node else {
+        return src;
+    };
+    let (Node::Field(b, F::EKind), Node::Lit(Lit::Str(k))) = (&l.node, &r.node) else {
+        return src;
+    };
+    match (&b.node, crate::model::EventKind::index_of(k)) {
+        (Node::Var(v), Some(ix)) if *v == var => Expr {
+            node: Node::KindEvents(ix),
+            span: src.span,
+        },
+        _ => src,
+    }
 }
 
 /// A type error or unknown name.
@@ -951,7 +982,12 @@ impl Checker<'_> {
                 self.scope.vars.pop();
                 let (c, h, ht) = res?;
                 (
-                    mk(Node::Map(Box::new(h), slot_no, Box::new(s), c)),
+                    mk(Node::Map(
+                        Box::new(h),
+                        slot_no,
+                        Box::new(kind_source(s, slot_no, c.as_deref())),
+                        c,
+                    )),
                     Ty::List(Box::new(ht.base().clone())),
                 )
             }
@@ -1018,6 +1054,7 @@ impl Checker<'_> {
                     Quant::First | Quant::Last => Ty::opt((*item).clone()),
                     Quant::Filter => Ty::List(item),
                 };
+                let s = kind_source(s, slot_no, c.as_deref());
                 (mk(Node::Quant(*q, slot_no, Box::new(s), c)), ty)
             }
         })
