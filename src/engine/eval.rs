@@ -142,7 +142,7 @@ pub(crate) struct RuntimeError(pub String);
 
 pub(crate) struct Env<'a, 'f> {
     pub facts: &'f Facts<'a>,
-    pub params: Rc<[Option<i64>]>,
+    pub params: &'a [Option<i64>],
     pub vars: Vec<V<'a>>,
     pub findings: &'f [FindingView<'a>],
 }
@@ -869,15 +869,14 @@ impl<'a> Env<'a, '_> {
                     } else {
                         Role::ActingHead
                     };
-                    org.holder(u, role, d)
-                        .map_or(V::None, |o| V::OwnedOff(o.clone()))
+                    org.holder(u, role, d).map_or(V::None, V::Off)
                 }
                 _ => V::None,
             },
             Func::DeputyFor => match (next(), next(), next()) {
-                (V::Unit(u), V::Field(fl), V::Date(d)) => org
-                    .deputy_for(u, fl, d)
-                    .map_or(V::None, |o| V::OwnedOff(o.clone())),
+                (V::Unit(u), V::Field(fl), V::Date(d)) => {
+                    org.deputy_for(u, fl, d).map_or(V::None, V::Off)
+                }
                 _ => V::None,
             },
             Func::Holds => {
@@ -933,9 +932,7 @@ impl<'a> Env<'a, '_> {
             Func::HeadOver => {
                 let (o, d) = (next(), next());
                 match (o.as_official(), d) {
-                    (Some(o), V::Date(d)) => org
-                        .head_over(o, d)
-                        .map_or(V::None, |h| V::OwnedOff(h.clone())),
+                    (Some(o), V::Date(d)) => org.head_over(o, d).map_or(V::None, V::Off),
                     _ => V::None,
                 }
             }
@@ -952,18 +949,16 @@ impl<'a> Env<'a, '_> {
             Func::HeadOfOfficial => {
                 let (o, d) = (next(), next());
                 match (o.as_official(), d) {
-                    (Some(o), V::Date(d)) => org
-                        .head_for(o, d)
-                        .map_or(V::None, |h| V::OwnedOff(h.clone())),
+                    (Some(o), V::Date(d)) => org.head_for(o, d).map_or(V::None, V::Off),
                     _ => V::None,
                 }
             }
             Func::DeputyOver => {
                 let (o, fl, d) = (next(), next(), next());
                 match (o.as_official(), fl, d) {
-                    (Some(o), V::Field(fl), V::Date(d)) => org
-                        .deputy_over(o, fl, d)
-                        .map_or(V::None, |h| V::OwnedOff(h.clone())),
+                    (Some(o), V::Field(fl), V::Date(d)) => {
+                        org.deputy_over(o, fl, d).map_or(V::None, V::Off)
+                    }
                     _ => V::None,
                 }
             }

@@ -173,11 +173,9 @@ impl<'a> Facts<'a> {
             stops.push((start, end.max(start)));
         }
         let received = vn_date(&task.received);
-        let tid = task.id.to_string();
         let ctx = |what: &'static str| {
-            let tid = tid.clone();
             move |source| EvalError::Calendar {
-                task: tid,
+                task: task.id.to_string(),
                 what: what.to_string(),
                 source,
             }

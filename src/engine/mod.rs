@@ -17,6 +17,7 @@
 
 mod eval;
 mod facts;
+mod plan;
 
 use std::sync::Arc;
 
@@ -24,6 +25,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 pub use facts::TaskFacts;
+pub(crate) use plan::Plan;
 
 use crate::calendar::{Calendar, CalendarError};
 use crate::id::{EventId, OfficialId, RuleId, StepId, TaskId};
@@ -403,14 +405,6 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    fn params_at(&self, date: NaiveDate) -> Vec<Option<i64>> {
-        self.policy
-            .params
-            .iter()
-            .map(|p| p.value_at(date))
-            .collect()
-    }
-
     /// Evaluates one case as of `as_of`.
     ///
     /// # Errors
@@ -446,7 +440,7 @@ impl<'p> Evaluator<'p> {
 
         let mut env = Env {
             facts: &facts,
-            params: std::rc::Rc::from(Vec::new()),
+            params: &[],
             vars: vec![
                 V::Task,
                 V::Lazy(eval::Lazy::AllEvents),
@@ -456,15 +450,7 @@ impl<'p> Evaluator<'p> {
             ],
             findings: &[],
         };
-        let mut param_cache: Vec<(NaiveDate, std::rc::Rc<[Option<i64>]>)> = Vec::new();
-        let mut params_for = |d: NaiveDate| -> std::rc::Rc<[Option<i64>]> {
-            if let Some((_, p)) = param_cache.iter().find(|(x, _)| *x == d) {
-                return p.clone();
-            }
-            let p: std::rc::Rc<[Option<i64>]> = self.params_at(d).into();
-            param_cache.push((d, p.clone()));
-            p
-        };
+        let params_for = |d: NaiveDate| self.policy.plan.params_at(d);
 
         // Accountability and avoidance.
         let mut steps: Vec<StepAccountability> = task
@@ -521,7 +507,9 @@ impl<'p> Evaluator<'p> {
                                 step: facts.event_step.get(i as usize).copied().flatten(),
                                 default_evidence: Some(i),
                             };
-                            match event_kind.map(crate::model::EventKind::index_of) {
+                            match event_kind
+                                .map(|_| self.policy.plan.event_kind.get(ri).copied().flatten())
+                            {
                                 Some(Some(k)) => {
                                     bindings
                                         .extend(facts.of_kind(k).iter().map(|&i| event_binding(i)));
@@ -688,12 +676,11 @@ impl<'p> Evaluator<'p> {
         }
 
         // Exceptions.
-        let exceptions: Vec<(usize, &Rule)> = self
-            .policy
-            .rules
+        let plan = &self.policy.plan;
+        let exceptions: Vec<(usize, &Rule)> = plan
+            .exceptions
             .iter()
-            .enumerate()
-            .filter(|(_, r)| r.kind == RuleKind::Exception)
+            .filter_map(|&i| self.policy.rules.get(i).map(|r| (i, r)))
             .collect();
         let mut exc_fired = vec![0usize; exceptions.len()];
         let mut exc_errors: Vec<Option<String>> = vec![None; exceptions.len()];
@@ -701,8 +688,17 @@ impl<'p> Evaluator<'p> {
         // ... on accountability entries
         for (si, st) in steps.iter_mut().enumerate() {
             let mut added: Vec<Accountable> = Vec::new();
-            for a in st.accountable.iter_mut() {
-                for (xi, (_, xr)) in exceptions.iter().enumerate() {
+            let sources = acc_sources.get(si).map_or(&[][..], Vec::as_slice);
+            for (k, a) in st.accountable.iter_mut().enumerate() {
+                // Only the exceptions that name this entry's rule, in policy order.
+                let candidates = sources
+                    .get(k)
+                    .and_then(|(ri, _)| plan.defeaters.get(*ri))
+                    .map_or(&[][..], Vec::as_slice);
+                for &xi in candidates {
+                    let Some((_, xr)) = exceptions.get(xi) else {
+                        continue;
+                    };
                     let Some((_, xv)) = self.version_for(xr, step_date(si), as_of) else {
                         continue;
                     };
@@ -788,7 +784,14 @@ impl<'p> Evaluator<'p> {
             };
             let mut checks = Vec::new();
             let mut defeated_by = None;
-            for (xi, (_, xr)) in exceptions.iter().enumerate() {
+            let candidates = plan
+                .defeaters
+                .get(rf.rule_ix)
+                .map_or(&[][..], Vec::as_slice);
+            for &xi in candidates {
+                let Some((_, xr)) = exceptions.get(xi) else {
+                    continue;
+                };
                 let Some((_, xv)) = self.version_for(xr, rf.binding.act_date, as_of) else {
                     continue;
                 };
@@ -1096,7 +1099,6 @@ impl<'p> Evaluator<'p> {
         }
         consequences.sort_by(|a, b| (&a.official, &a.rule).cmp(&(&b.official, &b.rule)));
         trace.sort_by(|a, b| a.rule.cmp(&b.rule));
-        let _ = acc_sources;
 
         Ok(Determination {
             task: task.id.clone(),

@@ -920,7 +920,9 @@ pub(crate) fn load_many(texts: &[(String, String)]) -> Result<Policy, PolicyErro
         .enumerate()
         .map(|(i, r)| (r.id.clone(), i))
         .collect();
+    let plan = crate::engine::Plan::new(&rules, &params);
     Ok(Policy {
+        plan,
         meta: PolicyMeta {
             id: meta_id,
             version: meta_version,

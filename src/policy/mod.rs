@@ -309,6 +309,8 @@ pub struct Policy {
     pub(crate) rules: Vec<Rule>,
     pub(crate) params: Vec<Param>,
     pub(crate) index: HashMap<RuleId, usize>,
+    /// What evaluation derives from the rules once.
+    pub(crate) plan: crate::engine::Plan,
     /// The texts it was built from (base first, then overlays), so overlays can be stacked.
     pub(crate) texts: Arc<Vec<(String, String)>>,
 }
