@@ -140,6 +140,12 @@ fn compare<'a>(env: &Env<'a, '_>, op: Cmp, x: &V<'a>, y: &V<'a>) -> bool {
 #[derive(Debug, Clone)]
 pub(crate) struct RuntimeError(pub String);
 
+impl RuntimeError {
+    fn new(message: String) -> Self {
+        RuntimeError(message)
+    }
+}
+
 pub(crate) struct Env<'a, 'f> {
     pub facts: &'f Facts<'a>,
     pub params: &'a [Option<i64>],
@@ -210,7 +216,7 @@ impl<'a> Env<'a, '_> {
                 Lazy::Empty => 0,
                 Lazy::AllEvents => facts.n_events,
                 Lazy::KindEvents(k) => facts.of_kind(k).len(),
-                Lazy::StepEvents(s) => facts.step_events.get(s as usize).map_or(0, Vec::len),
+                Lazy::StepEvents(s) => facts.of_step(s as usize).len(),
                 Lazy::Steps => facts.case.task().steps.len(),
                 Lazy::Items(_, n) => n as usize,
                 Lazy::Evidence(f) => self
@@ -241,7 +247,7 @@ impl<'a> Env<'a, '_> {
                     }
                 }
                 Lazy::KindEvents(k) => ev(facts.of_kind(k).get(i)),
-                Lazy::StepEvents(s) => ev(facts.step_events.get(s as usize).and_then(|x| x.get(i))),
+                Lazy::StepEvents(s) => ev(facts.of_step(s as usize).get(i)),
                 Lazy::Steps => {
                     if i < facts.case.task().steps.len() {
                         V::Step(i as u32)
@@ -270,6 +276,17 @@ impl<'a> Env<'a, '_> {
 
     /// Equality of values; lists are equal item by item.
     pub(crate) fn eq(&self, a: &V<'a>, b: &V<'a>) -> bool {
+        match (a, b) {
+            (V::None, V::None) => return true,
+            (V::Str(x), V::Str(y)) => return x == y,
+            (V::Int(x), V::Int(y)) => return x == y,
+            (V::Step(x), V::Step(y)) | (V::Event(x), V::Event(y)) => return x == y,
+            (V::None, V::Off(_) | V::Unit(_) | V::Str(_) | V::Int(_) | V::Date(_))
+            | (V::Off(_) | V::Unit(_) | V::Str(_) | V::Int(_) | V::Date(_), V::None) => {
+                return false;
+            }
+            _ => {}
+        }
         if Self::is_list(a) || Self::is_list(b) {
             if !(Self::is_list(a) && Self::is_list(b)) {
                 return false;
@@ -302,10 +319,19 @@ impl<'a> Env<'a, '_> {
             Node::Or(a, b) => self.test(a)? || self.test(b)?,
             Node::Not(a) => !self.test(a)?,
             Node::Lit(Lit::Bool(b)) => *b,
-            Node::Cmp(op, a, b) => {
-                let (x, y) = (self.eval(a)?, self.eval(b)?);
-                compare(self, *op, &x, &y)
-            }
+            Node::Cmp(op, a, b) => match (&b.node, op) {
+                // `x == none`, `x != none`: only `none` equals `none`.
+                (Node::Lit(Lit::None), Cmp::Eq) => matches!(self.eval(a)?, V::None),
+                (Node::Lit(Lit::None), Cmp::Ne) => !matches!(self.eval(a)?, V::None),
+                (Node::Lit(Lit::Str(k)), _) => {
+                    let x = self.eval(a)?;
+                    compare(self, *op, &x, &V::Str(k))
+                }
+                _ => {
+                    let (x, y) = (self.eval(a)?, self.eval(b)?);
+                    compare(self, *op, &x, &y)
+                }
+            },
             Node::In(a, b) => {
                 let x = self.eval(a)?;
                 let l = self.eval(b)?;
@@ -347,7 +373,37 @@ impl<'a> Env<'a, '_> {
         }
     }
 
+    /// Evaluates an expression. The common nodes are handled here; the rest
+    /// in [`Env::eval_other`], kept out of line so that this stays small.
     pub(crate) fn eval(&mut self, e: &'a Expr) -> R<'a> {
+        match &e.node {
+            Node::Var(s) => Ok(self.var(*s)),
+            Node::Field(b, f) => Ok(match &b.node {
+                Node::Var(s) => self.field(self.vars.get(*s).unwrap_or(&V::None), *f),
+                _ => {
+                    let base = self.eval(b)?;
+                    self.field(&base, *f)
+                }
+            }),
+            Node::Lit(l) => Ok(match l {
+                Lit::None => V::None,
+                Lit::Bool(b) => V::Bool(*b),
+                Lit::Int(n) => V::Int(*n),
+                Lit::Date(d) => V::Date(*d),
+                Lit::Str(s) => V::Str(s),
+            }),
+            Node::And(..)
+            | Node::Or(..)
+            | Node::Not(_)
+            | Node::Cmp(..)
+            | Node::In(..)
+            | Node::Quant(Quant::Exists | Quant::All, ..) => Ok(V::Bool(self.test(e)?)),
+            _ => self.eval_other(e),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_other(&mut self, e: &'a Expr) -> R<'a> {
         Ok(match &e.node {
             Node::KindEvents(k) => V::Lazy(Lazy::KindEvents(*k)),
             Node::Lit(l) => match l {
@@ -361,17 +417,14 @@ impl<'a> Env<'a, '_> {
             Node::Param(i) => match self.params.get(*i).copied().flatten() {
                 Some(v) => V::Int(v),
                 None => {
-                    return Err(RuntimeError(format!(
+                    return Err(RuntimeError::new(format!(
                         "parameter #{i} has no value in force on the act date"
                     )));
                 }
             },
             Node::Field(b, f) => {
-                let base = match &b.node {
-                    Node::Var(s) => self.var(*s),
-                    _ => self.eval(b)?,
-                };
-                self.field(base, *f)?
+                let base = self.eval(b)?;
+                self.field(&base, *f)
             }
             Node::Call(f, args) => {
                 let mut vs = [V::None, V::None, V::None, V::None];
@@ -400,7 +453,7 @@ impl<'a> Env<'a, '_> {
                             p.checked_sub(q)
                         };
                         r.map(V::Int)
-                            .ok_or_else(|| RuntimeError("integer overflow".into()))?
+                            .ok_or_else(|| RuntimeError::new("integer overflow".into()))?
                     }
                     _ => V::None,
                 }
@@ -496,7 +549,7 @@ impl<'a> Env<'a, '_> {
         })
     }
 
-    fn field(&self, base: V<'a>, f: F) -> R<'a> {
+    fn field(&self, base: &V<'a>, f: F) -> V<'a> {
         let facts = self.facts;
         let case = facts.case;
         let task = case.task();
@@ -507,9 +560,9 @@ impl<'a> Env<'a, '_> {
         let offs = |v: &'a [OfficialId]| V::Lazy(Lazy::Offs(v));
         let units = |v: &'a [UnitId]| V::Lazy(Lazy::Units(v));
         let empty = V::Lazy(Lazy::Empty);
-        Ok(match (base, f) {
-            (V::None, _) => V::None,
-            (V::Task, f) => match f {
+        match (base, f) {
+            (&V::None, _) => V::None,
+            (&V::Task, f) => match f {
                 F::TId => V::Str(task.id.as_str()),
                 F::TTitle => V::Str(&task.title),
                 F::TUnit => V::Unit(&task.unit),
@@ -541,9 +594,9 @@ impl<'a> Env<'a, '_> {
                 F::TPublished => V::Lazy(Lazy::Strs(&task.legal.published_documents)),
                 _ => V::None,
             },
-            (V::Step(i), f) => {
+            (&V::Step(i), f) => {
                 let Some(s) = self.step(i) else {
-                    return Ok(V::None);
+                    return V::None;
                 };
                 let ix = i as usize;
                 match f {
@@ -562,9 +615,9 @@ impl<'a> Env<'a, '_> {
                     _ => V::None,
                 }
             }
-            (V::Event(i), f) => {
+            (&V::Event(i), f) => {
                 let Some(e) = self.event(i) else {
-                    return Ok(V::None);
+                    return V::None;
                 };
                 let k = &e.kind;
                 match f {
@@ -750,12 +803,12 @@ impl<'a> Env<'a, '_> {
                     _ => V::None,
                 }
             }
-            (V::Item(ei, ii), f) => {
+            (&V::Item(ei, ii), f) => {
                 let item = match self.event(ei).map(|e| &e.kind) {
                     Some(EventKind::MeetingHeld { items, .. }) => items.get(ii as usize),
                     _ => None,
                 };
-                let Some(item) = item else { return Ok(V::None) };
+                let Some(item) = item else { return V::None };
                 match f {
                     F::ITitle => V::Str(&item.title),
                     F::IField => item.field.as_ref().map_or(V::None, V::Field),
@@ -764,15 +817,15 @@ impl<'a> Env<'a, '_> {
                     _ => V::None,
                 }
             }
-            (V::Off(o), f) => self.official_field(o, f),
+            (&V::Off(o), f) => self.official_field(o, f),
             (V::OwnedOff(o), f) => match f {
-                F::OId => return Ok(V::OwnedOff(o)),
-                _ => match org.official(&o) {
+                F::OId => V::OwnedOff(o.clone()),
+                _ => match org.official(o) {
                     Some(x) => self.official_field(&x.id, f),
                     None => V::None,
                 },
             },
-            (V::Unit(u), f) => match org.unit(u) {
+            (&V::Unit(u), f) => match org.unit(u) {
                 None => V::None,
                 Some(unit) => match f {
                     F::UId => V::Str(unit.id.as_str()),
@@ -783,7 +836,7 @@ impl<'a> Env<'a, '_> {
                     _ => V::None,
                 },
             },
-            (V::Del(d), f) => match f {
+            (&V::Del(d), f) => match f {
                 F::DId => V::Str(d.id.as_str()),
                 F::DFrom => V::Off(&d.from),
                 F::DTo => V::Off(&d.to),
@@ -798,9 +851,9 @@ impl<'a> Env<'a, '_> {
                 F::DValidUntil => V::Date(d.valid_until),
                 _ => V::None,
             },
-            (V::Finding(i), f) => {
+            (&V::Finding(i), f) => {
                 let Some(x) = self.findings.get(i as usize) else {
-                    return Ok(V::None);
+                    return V::None;
                 };
                 match f {
                     F::FRule => V::Str(x.rule),
@@ -814,7 +867,7 @@ impl<'a> Env<'a, '_> {
                 }
             }
             _ => V::None,
-        })
+        }
     }
 
     fn official_field(&self, o: &'a OfficialId, f: F) -> V<'a> {
@@ -838,7 +891,7 @@ impl<'a> Env<'a, '_> {
         let facts = self.facts;
         let org = facts.case.org();
         let cal = facts.cal;
-        let calerr = |e: crate::calendar::CalendarError| RuntimeError(e.to_string());
+        let calerr = |e: crate::calendar::CalendarError| RuntimeError::new(e.to_string());
         let mut it = args.into_iter();
         let mut next = || it.next().unwrap_or(V::None);
         Ok(match f {
@@ -853,7 +906,7 @@ impl<'a> Env<'a, '_> {
             Func::AddWorkingDays => match (next(), next()) {
                 (V::Date(d), V::Int(n)) => {
                     let n = u32::try_from(n)
-                        .map_err(|_| RuntimeError(format!("cannot add {n} working days")))?;
+                        .map_err(|_| RuntimeError::new(format!("cannot add {n} working days")))?;
                     V::Date(cal.add_working_days(d, n).map_err(calerr)?)
                 }
                 _ => V::None,

@@ -40,7 +40,10 @@ pub(crate) struct Facts<'a> {
     /// Events considered: those on or before the review date.
     pub n_events: usize,
     pub event_dates: Vec<NaiveDate>,
-    pub step_events: Vec<Vec<u32>>,
+    /// Event indexes grouped by step, each group in event order (see `of_step`).
+    pub step_events: Vec<u32>,
+    /// Where each step's group starts in `step_events` (one more entry than steps).
+    pub step_start: Vec<u32>,
     pub event_step: Vec<Option<u32>>,
     /// Event indexes grouped by kind (in [`EventKind::NAMES`] order), each group in event order.
     pub kind_events: Vec<u32>,
@@ -70,7 +73,7 @@ impl<'a> Facts<'a> {
         let event_dates: Vec<NaiveDate> = event_dates_all.into_iter().take(n_events).collect();
         let events = all.get(..n_events).unwrap_or(&[]);
         let n_steps = task.steps.len();
-        let mut step_events = vec![Vec::new(); n_steps];
+        let mut step_count = vec![0u32; n_steps + 1];
         let mut event_step = Vec::with_capacity(n_events);
         let mut kind_count = [0u32; EventKind::NAMES.len() + 1];
         let mut step_started = vec![None; n_steps];
@@ -81,13 +84,12 @@ impl<'a> Facts<'a> {
         let (mut extensions, mut apologies) = (0, 0);
         let mut stops = Vec::new();
         let mut open_stop: Option<NaiveDate> = None;
-        for (i, (e, date)) in events.iter().zip(&event_dates).enumerate() {
-            let i32_ = u32::try_from(i).unwrap_or(u32::MAX);
+        for (e, date) in events.iter().zip(&event_dates) {
             let si = e.step.as_ref().and_then(|s| case.step_index(s));
             event_step.push(si.and_then(|s| u32::try_from(s).ok()));
             if let Some(s) = si {
-                if let Some(v) = step_events.get_mut(s) {
-                    v.push(i32_);
+                if let Some(c) = step_count.get_mut(s + 1) {
+                    *c += 1;
                 }
                 if let Some(slot) = step_started.get_mut(s) {
                     slot.get_or_insert(*date);
@@ -146,7 +148,24 @@ impl<'a> Facts<'a> {
                 _ => {}
             }
         }
-        // Counting sort of the events by kind, stable in event order.
+        // Counting sorts of the events by step and by kind, stable in event order.
+        let mut step_start = step_count;
+        for k in 1..step_start.len() {
+            let prev = step_start.get(k - 1).copied().unwrap_or(0);
+            if let Some(x) = step_start.get_mut(k) {
+                *x += prev;
+            }
+        }
+        let mut step_fill = step_start.clone();
+        let mut step_events = vec![0u32; step_start.last().copied().unwrap_or(0) as usize];
+        for (i, s) in event_step.iter().enumerate() {
+            if let Some(pos) = s.and_then(|s| step_fill.get_mut(s as usize)) {
+                if let Some(slot) = step_events.get_mut(*pos as usize) {
+                    *slot = u32::try_from(i).unwrap_or(u32::MAX);
+                }
+                *pos += 1;
+            }
+        }
         let mut kind_start = kind_count;
         for k in 1..kind_start.len() {
             let prev = kind_start.get(k - 1).copied().unwrap_or(0);
@@ -215,6 +234,7 @@ impl<'a> Facts<'a> {
             n_events,
             event_dates,
             step_events,
+            step_start,
             event_step,
             kind_events,
             kind_start,
@@ -237,6 +257,13 @@ impl<'a> Facts<'a> {
                 events_after_as_of: all.len() - n_events,
             },
         })
+    }
+
+    /// The events of step `s`, in event order.
+    pub(crate) fn of_step(&self, s: usize) -> &[u32] {
+        let lo = self.step_start.get(s).copied().unwrap_or(0) as usize;
+        let hi = self.step_start.get(s + 1).copied().unwrap_or(0) as usize;
+        self.step_events.get(lo..hi).unwrap_or(&[])
     }
 
     /// The events of kind `k` (an index into [`EventKind::NAMES`]), in event order.

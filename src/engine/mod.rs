@@ -756,7 +756,7 @@ impl<'p> Evaluator<'p> {
                 }
             }
             st.accountable.extend(added);
-            let n = st.primaries().len();
+            let n = count_primaries(&st.accountable);
             st.status = match n {
                 1 => StepStatus::Ok,
                 0 => StepStatus::Gap,
@@ -1114,6 +1114,24 @@ impl<'p> Evaluator<'p> {
             errors,
         })
     }
+}
+
+/// The number of distinct primary officials still standing (as [`StepAccountability::primaries`], without allocating).
+fn count_primaries(entries: &[Accountable]) -> usize {
+    let standing = |a: &&Accountable| a.primary && a.defeated_by.is_none();
+    entries
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| {
+            standing(a)
+                && !entries
+                    .get(..*i)
+                    .unwrap_or(&[])
+                    .iter()
+                    .filter(standing)
+                    .any(|b| b.official == a.official)
+        })
+        .count()
 }
 
 /// The items of `v` in the order of `order` (a permutation of its indexes), moved, not cloned.
