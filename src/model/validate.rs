@@ -199,7 +199,10 @@ pub struct ValidOrganisation {
     units: HashMap<UnitId, usize>,
     officials: HashMap<OfficialId, usize>,
     delegations: HashMap<DelegationId, usize>,
-    positions_by_unit: HashMap<UnitId, Vec<usize>>,
+    /// For each unit index, the indexes of the positions in it.
+    unit_positions: Vec<Vec<usize>>,
+    /// For each position, the index of its unit.
+    position_unit: Vec<Option<usize>>,
     positions_by_official: HashMap<OfficialId, Vec<usize>>,
     /// For each unit index, its parent's index.
     parent_ix: Vec<Option<usize>>,
@@ -437,11 +440,23 @@ impl ValidOrganisation {
         for (i, d) in org.delegations.iter().enumerate() {
             check_delegation(i, d, &officials, &delegations, &org, &mut p);
         }
+        let position_unit: Vec<Option<usize>> = org
+            .positions
+            .iter()
+            .map(|pos| units.get(&pos.unit).copied())
+            .collect();
+        let mut unit_positions: Vec<Vec<usize>> = vec![Vec::new(); org.units.len()];
+        for (i, u) in position_unit.iter().enumerate() {
+            if let Some(list) = u.and_then(|u| unit_positions.get_mut(u)) {
+                list.push(i);
+            }
+        }
         let v = ValidOrganisation {
             units,
             officials,
             delegations,
-            positions_by_unit,
+            unit_positions,
+            position_unit,
             positions_by_official,
             parent_ix,
             tin,
@@ -473,12 +488,42 @@ impl ValidOrganisation {
     }
     /// Positions held in `unit` on `date`.
     pub fn positions_in(&self, unit: &UnitId, date: NaiveDate) -> impl Iterator<Item = &Position> {
-        self.positions_by_unit
-            .get(unit)
+        let ix = self.units.get(unit).copied();
+        ix.into_iter()
+            .flat_map(move |u| self.positions_in_ix(u, date))
+    }
+    /// Positions held in the unit of index `u` on `date`.
+    fn positions_in_ix(&self, u: usize, date: NaiveDate) -> impl Iterator<Item = &Position> {
+        self.unit_positions
+            .get(u)
             .into_iter()
             .flatten()
             .filter_map(|&i| self.org.positions.get(i))
             .filter(move |p| p.held_on(date))
+    }
+    /// The official holding `role` in the unit of index `u` on `date` (the first, if several).
+    fn holder_ix(&self, u: usize, role: Role, date: NaiveDate) -> Option<&OfficialId> {
+        self.positions_in_ix(u, date)
+            .find(|p| p.role == role)
+            .map(|p| &p.official)
+    }
+    /// Whether the unit of index `u` has a head or an acting head on `date`.
+    fn led_ix(&self, u: usize, date: NaiveDate) -> bool {
+        self.positions_in_ix(u, date)
+            .any(|p| matches!(p.role, Role::Head | Role::ActingHead))
+    }
+    /// The units (by index) of the positions `official` holds on `date`.
+    fn position_units(
+        &self,
+        official: &OfficialId,
+        date: NaiveDate,
+    ) -> impl Iterator<Item = usize> {
+        self.positions_by_official
+            .get(official)
+            .into_iter()
+            .flatten()
+            .filter(move |&&i| self.org.positions.get(i).is_some_and(|p| p.held_on(date)))
+            .filter_map(|&i| self.position_unit.get(i).copied().flatten())
     }
     /// Positions held by `official` on `date`.
     pub fn positions_of(
@@ -513,18 +558,12 @@ impl ValidOrganisation {
         skip_self: bool,
     ) -> Option<&OfficialId> {
         let mut best: Option<(usize, &OfficialId)> = None;
-        for p in self.positions_of(official, date) {
-            let Some(&u) = self.units.get(&p.unit) else {
-                continue;
-            };
+        for u in self.position_units(official, date) {
             let chain = self.chain(u);
             for (depth, ui) in chain.enumerate() {
-                let Some(unit) = self.org.units.get(ui) else {
-                    continue;
-                };
                 let head = self
-                    .head_of(&unit.id, date)
-                    .or_else(|| self.holder(&unit.id, Role::ActingHead, date));
+                    .holder_ix(ui, Role::Head, date)
+                    .or_else(|| self.holder_ix(ui, Role::ActingHead, date));
                 if let Some(h) = head.filter(|h| !skip_self || *h != official) {
                     if best.is_none_or(|(d, _)| depth < d) {
                         best = Some((depth, h));
@@ -560,10 +599,8 @@ impl ValidOrganisation {
     ) -> Option<&UnitId> {
         // Rank: the context itself, a unit below it, a unit above it, then unrelated; then nearness.
         let mut best: Option<(u8, usize, &UnitId)> = None;
-        for p in self.positions_of(official, date) {
-            let Some(&u) = self.units.get(&p.unit) else {
-                continue;
-            };
+        let context = context.and_then(|c| self.units.get(c).copied());
+        for u in self.position_units(official, date) {
             let chain = self.chain(u);
             for (depth, ui) in chain.enumerate() {
                 let Some(unit) = self.org.units.get(ui) else {
@@ -573,13 +610,11 @@ impl ValidOrganisation {
                     unit.kind,
                     UnitKind::Division | UnitKind::Office | UnitKind::OneStopDesk
                 );
-                let led = self.head_of(&unit.id, date).is_some()
-                    || self.holder(&unit.id, Role::ActingHead, date).is_some();
-                if led || !internal {
+                if !internal || self.led_ix(ui, date) {
                     let rank = match context {
-                        Some(c) if *c == unit.id => 0,
-                        Some(c) if self.within(&unit.id, c) => 1,
-                        Some(c) if self.within(c, &unit.id) => 2,
+                        Some(c) if c == ui => 0,
+                        Some(c) if self.within_ix(ui, c) => 1,
+                        Some(c) if self.within_ix(c, ui) => 2,
                         _ => 3,
                     };
                     if best.is_none_or(|(r, d, _)| (rank, depth) < (r, d)) {
@@ -605,24 +640,20 @@ impl ValidOrganisation {
         date: NaiveDate,
     ) -> Option<&OfficialId> {
         let mut best: Option<(usize, &OfficialId)> = None;
-        for p in self.positions_of(official, date) {
-            let Some(&u) = self.units.get(&p.unit) else {
-                continue;
-            };
+        for u in self.position_units(official, date) {
             let chain = self.chain(u);
             for (depth, ui) in chain.enumerate() {
-                let Some(unit) = self.org.units.get(ui) else {
-                    continue;
-                };
-                if let Some(d) = self.deputy_for(&unit.id, field, date) {
+                if let Some(d) = self
+                    .positions_in_ix(ui, date)
+                    .find(|p| p.role == Role::Deputy && p.fields.contains(field))
+                    .map(|p| &p.official)
+                {
                     if best.is_none_or(|(x, _)| depth < x) {
                         best = Some((depth, d));
                     }
                     break;
                 }
-                if self.head_of(&unit.id, date).is_some()
-                    || self.holder(&unit.id, Role::ActingHead, date).is_some()
-                {
+                if self.led_ix(ui, date) {
                     break;
                 }
             }
@@ -643,6 +674,13 @@ impl ValidOrganisation {
         let (Some(&u), Some(&a)) = (self.units.get(unit), self.units.get(ancestor)) else {
             return false;
         };
+        self.within_ix(u, a)
+    }
+    /// Whether the unit of index `u` is the one of index `a` or lies below it (O(1)).
+    fn within_ix(&self, u: usize, a: usize) -> bool {
+        if u == a {
+            return true;
+        }
         match (
             self.tin.get(u),
             self.tout.get(u),
@@ -686,8 +724,11 @@ impl ValidOrganisation {
     }
     /// Whether `official` holds a position on `date` in `unit` or below it.
     pub fn serves_within(&self, official: &OfficialId, unit: &UnitId, date: NaiveDate) -> bool {
-        self.positions_of(official, date)
-            .any(|p| self.within(&p.unit, unit))
+        let Some(&a) = self.units.get(unit) else {
+            return false;
+        };
+        self.position_units(official, date)
+            .any(|u| self.within_ix(u, a))
     }
     /// Delegations to `official` in force on `date` covering `field`.
     pub fn delegations_to<'a>(
