@@ -147,6 +147,10 @@ impl RuntimeError {
 }
 
 pub(crate) struct Env<'a, 'f> {
+    /// The span of the last part of an `and` spine found false.
+    pub last_false: Option<crate::policy::expr::Span>,
+    /// The condition [`Env::test_top`] last found false.
+    pub last_top: Option<*const Expr>,
     pub facts: &'f Facts<'a>,
     pub params: &'a [Option<i64>],
     pub vars: Vec<V<'a>>,
@@ -281,6 +285,11 @@ impl<'a> Env<'a, '_> {
             (V::Str(x), V::Str(y)) => return x == y,
             (V::Int(x), V::Int(y)) => return x == y,
             (V::Step(x), V::Step(y)) | (V::Event(x), V::Event(y)) => return x == y,
+            // Shared ids compare by address first.
+            (V::Off(x), V::Off(y)) => return x == y,
+            (V::OwnedOff(x), V::OwnedOff(y)) => return x == y,
+            (V::Off(x), V::OwnedOff(y)) | (V::OwnedOff(y), V::Off(x)) => return *x == y,
+            (V::Unit(x), V::Unit(y)) => return x == y,
             (V::None, V::Off(_) | V::Unit(_) | V::Str(_) | V::Int(_) | V::Date(_))
             | (V::Off(_) | V::Unit(_) | V::Str(_) | V::Int(_) | V::Date(_), V::None) => {
                 return false;
@@ -313,7 +322,33 @@ impl<'a> Env<'a, '_> {
     }
 
     /// Evaluates a condition in a boolean context: `true` only for `true`.
+    ///
+    /// Along the spine of `and`s, the last part that was false is recorded,
+    /// so that [`Env::first_false`] need not evaluate the condition again.
     pub(crate) fn test(&mut self, e: &'a Expr) -> Result<bool, RuntimeError> {
+        if let Node::And(a, b) = &e.node {
+            return Ok(self.test(a)? && self.test(b)?);
+        }
+        let r = self.test_part(e)?;
+        if !r {
+            self.last_false = Some(e.span);
+        }
+        Ok(r)
+    }
+
+    /// Evaluates a condition as the top of a rule's `when`, so that
+    /// [`Env::first_false`] can answer from what it recorded.
+    pub(crate) fn test_top(&mut self, e: &'a Expr) -> Result<bool, RuntimeError> {
+        self.last_false = None;
+        let r = self.test(e);
+        self.last_top = match r {
+            Ok(false) => Some(std::ptr::from_ref(e)),
+            _ => None,
+        };
+        r
+    }
+
+    fn test_part(&mut self, e: &'a Expr) -> Result<bool, RuntimeError> {
         Ok(match &e.node {
             Node::And(a, b) => self.test(a)? && self.test(b)?,
             Node::Or(a, b) => self.test(a)? || self.test(b)?,
@@ -1044,14 +1079,27 @@ impl<'a> Env<'a, '_> {
         })
     }
 
-    /// The span of the first part that made a condition false.
+    /// The span of the first part that made a condition false: the part
+    /// recorded when `e` was the last condition [`Env::test_top`] found
+    /// false, otherwise found by evaluating again.
     pub(crate) fn first_false(&mut self, e: &'a Expr) -> crate::policy::expr::Span {
+        if self.last_top == Some(std::ptr::from_ref(e))
+            && let Some(span) = self.last_false
+        {
+            // Debug builds (the test suite) check the record against a fresh evaluation.
+            debug_assert_eq!(span, self.first_false_again(e), "recorded first-false part");
+            return span;
+        }
+        self.first_false_again(e)
+    }
+
+    fn first_false_again(&mut self, e: &'a Expr) -> crate::policy::expr::Span {
         match &e.node {
             Node::And(a, b) => {
                 if !self.test(a).unwrap_or(false) {
-                    self.first_false(a)
+                    self.first_false_again(a)
                 } else {
-                    self.first_false(b)
+                    self.first_false_again(b)
                 }
             }
             _ => e.span,

@@ -449,6 +449,8 @@ impl<'p> Evaluator<'p> {
                 V::None,
             ],
             findings: &[],
+            last_false: None,
+            last_top: None,
         };
         let params_for = |d: NaiveDate| self.policy.plan.params_at(d);
 
@@ -549,7 +551,7 @@ impl<'p> Evaluator<'p> {
                     *slot = bound_value(b.b1);
                 }
                 let ok = match &version.when {
-                    Some(c) => match env.test(&c.expr) {
+                    Some(c) => match env.test_top(&c.expr) {
                         Ok(v) => v,
                         Err(e) => {
                             error.get_or_insert(e.0);
@@ -724,7 +726,7 @@ impl<'p> Evaluator<'p> {
                     env.vars.truncate(5);
                     set_var(&mut env.vars, 3, V::Step(si as u32));
                     set_var(&mut env.vars, 4, V::OwnedOff(a.official.clone()));
-                    match env.test(&c.expr) {
+                    match env.test_top(&c.expr) {
                         Ok(true) => {
                             if let Some(x) = exc_fired.get_mut(xi) {
                                 *x += 1;
@@ -817,7 +819,7 @@ impl<'p> Evaluator<'p> {
                 env.vars.truncate(5);
                 set_var(&mut env.vars, 3, bound_value(rf.binding.b1));
                 set_var(&mut env.vars, 4, V::OwnedOff(rf.official.clone()));
-                let applied = match env.test(&c.expr) {
+                let applied = match env.test_top(&c.expr) {
                     Ok(v) => v,
                     Err(e) => {
                         if let Some(x) = exc_errors.get_mut(xi) {
@@ -1019,7 +1021,7 @@ impl<'p> Evaluator<'p> {
                 set_var(&mut env.vars, 3, V::Finding(fi as u32));
                 set_var(&mut env.vars, 4, standing_list.clone());
                 let ok = match &v.when {
-                    Some(c) => match env.test(&c.expr) {
+                    Some(c) => match env.test_top(&c.expr) {
                         Ok(x) => x,
                         Err(e) => {
                             error.get_or_insert(e.0);
