@@ -170,6 +170,12 @@ impl<'a> Env<'a, '_> {
     /// The officials a value names (one, or a list), deduplicated in order.
     pub(crate) fn officials_of(&self, v: &V<'a>) -> Vec<OfficialId> {
         let mut out: Vec<OfficialId> = Vec::new();
+        self.officials_into(v, &mut out);
+        out
+    }
+
+    /// As [`Env::officials_of`], appending to `out` (which it deduplicates against).
+    pub(crate) fn officials_into(&self, v: &V<'a>, out: &mut Vec<OfficialId>) {
         let mut push = |o: &OfficialId| {
             if !out.contains(o) {
                 out.push(o.clone());
@@ -184,7 +190,6 @@ impl<'a> Env<'a, '_> {
         } else if let Some(o) = v.as_official() {
             push(o);
         }
-        out
     }
 
     /// The events a value names (one, or a list), deduplicated in order.

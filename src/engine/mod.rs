@@ -471,6 +471,8 @@ impl<'p> Evaluator<'p> {
         let mut acc_sources: Vec<Vec<(usize, usize)>> = vec![Vec::new(); steps.len()];
         let mut raw: Vec<RawFinding> = Vec::new();
         let mut bindings: Vec<Binding> = Vec::new();
+        // Reused for each binding's officials.
+        let mut officials: Vec<OfficialId> = Vec::new();
         for (ri, rule) in self.policy.rules.iter().enumerate() {
             bindings.clear();
             let step_binding = |i: usize| Binding {
@@ -587,13 +589,14 @@ impl<'p> Evaluator<'p> {
                     ),
                     _ => continue,
                 };
-                let officials = match env.eval(&who.expr) {
-                    Ok(v) => env.officials_of(&v),
+                officials.clear();
+                match env.eval(&who.expr) {
+                    Ok(v) => env.officials_into(&v, &mut officials),
                     Err(e) => {
                         error.get_or_insert(e.0);
                         continue;
                     }
-                };
+                }
                 let ev = match evidence {
                     Some(c) => match env.eval(&c.expr) {
                         Ok(v) => env.events_of(&v),
@@ -604,7 +607,7 @@ impl<'p> Evaluator<'p> {
                     },
                     None => b.default_evidence.into_iter().collect(),
                 };
-                for o in officials {
+                for o in officials.drain(..) {
                     fired += 1;
                     match &version.body {
                         Body::Accountability {
@@ -1039,17 +1042,18 @@ impl<'p> Evaluator<'p> {
                     }
                     continue;
                 }
-                let to_officials = match to {
+                officials.clear();
+                match to {
                     Some(c) => match env.eval(&c.expr) {
-                        Ok(x) => env.officials_of(&x),
+                        Ok(x) => env.officials_into(&x, &mut officials),
                         Err(e) => {
                             error.get_or_insert(e.0);
                             continue;
                         }
                     },
-                    None => vec![f.official.clone()],
-                };
-                for o in to_officials {
+                    None => officials.push(f.official.clone()),
+                }
+                for o in officials.drain(..) {
                     fired += 1;
                     match consequences
                         .iter_mut()
