@@ -67,9 +67,9 @@ pub(crate) enum Lazy<'a> {
     Items(u32, u32),
     /// The evidence of a finding.
     Evidence(u32),
-    Offs(&'a [OfficialId]),
-    Units(&'a [UnitId]),
-    Strs(&'a [String]),
+    Offs(&'a Vec<OfficialId>),
+    Units(&'a Vec<UnitId>),
+    Strs(&'a Vec<String>),
 }
 
 impl<'a> V<'a> {
@@ -138,11 +138,11 @@ fn compare<'a>(env: &Env<'a, '_>, op: Cmp, x: &V<'a>, y: &V<'a>) -> bool {
 
 /// An error raised while evaluating (e.g. a date outside the calendar).
 #[derive(Debug, Clone)]
-pub(crate) struct RuntimeError(pub String);
+pub(crate) struct RuntimeError(pub Box<str>);
 
 impl RuntimeError {
     fn new(message: String) -> Self {
-        RuntimeError(message)
+        RuntimeError(message.into_boxed_str())
     }
 }
 
@@ -353,6 +353,7 @@ impl<'a> Env<'a, '_> {
         r
     }
 
+    #[inline(always)]
     fn test_part(&mut self, e: &'a Expr) -> Result<bool, RuntimeError> {
         Ok(match &e.node {
             Node::And(a, b) => self.test(a)? && self.test(b)?,
@@ -597,8 +598,8 @@ impl<'a> Env<'a, '_> {
         let od = |d: Option<NaiveDate>| d.map_or(V::None, V::Date);
         let oo = |o: Option<&'a OfficialId>| o.map_or(V::None, V::Off);
         let ou = |u: Option<&'a UnitId>| u.map_or(V::None, V::Unit);
-        let offs = |v: &'a [OfficialId]| V::Lazy(Lazy::Offs(v));
-        let units = |v: &'a [UnitId]| V::Lazy(Lazy::Units(v));
+        let offs = |v: &'a Vec<OfficialId>| V::Lazy(Lazy::Offs(v));
+        let units = |v: &'a Vec<UnitId>| V::Lazy(Lazy::Units(v));
         let empty = V::Lazy(Lazy::Empty);
         match (base, f) {
             (&V::None, _) => V::None,
@@ -1165,3 +1166,8 @@ fn unit_kind_name(k: &crate::model::UnitKind) -> &'static str {
 
 /// Keeps `slot` referenced for documentation of the fixed slots.
 pub(crate) const _SLOTS: usize = slot::FIRST_LOCAL;
+
+// A value is three words: lists read in place hold a thin reference, so that
+// every node's result stays small to move.
+const _: () = assert!(std::mem::size_of::<V<'static>>() <= 24);
+const _: () = assert!(std::mem::size_of::<R<'static>>() <= 24);

@@ -556,7 +556,7 @@ impl<'p> Evaluator<'p> {
                     Some(c) => match env.test_top(&c.expr) {
                         Ok(v) => v,
                         Err(e) => {
-                            error.get_or_insert(e.0);
+                            error.get_or_insert(e.0.into());
                             false
                         }
                     },
@@ -593,7 +593,7 @@ impl<'p> Evaluator<'p> {
                 match env.eval(&who.expr) {
                     Ok(v) => env.officials_into(&v, &mut officials),
                     Err(e) => {
-                        error.get_or_insert(e.0);
+                        error.get_or_insert(e.0.into());
                         continue;
                     }
                 }
@@ -601,7 +601,7 @@ impl<'p> Evaluator<'p> {
                     Some(c) => match env.eval(&c.expr) {
                         Ok(v) => env.events_of(&v),
                         Err(e) => {
-                            error.get_or_insert(e.0);
+                            error.get_or_insert(e.0.into());
                             continue;
                         }
                     },
@@ -754,7 +754,7 @@ impl<'p> Evaluator<'p> {
                         Ok(false) => {}
                         Err(e) => {
                             if let Some(x) = exc_errors.get_mut(xi) {
-                                x.get_or_insert(e.0);
+                                x.get_or_insert(e.0.into());
                             }
                         }
                     }
@@ -826,7 +826,7 @@ impl<'p> Evaluator<'p> {
                     Ok(v) => v,
                     Err(e) => {
                         if let Some(x) = exc_errors.get_mut(xi) {
-                            x.get_or_insert(e.0);
+                            x.get_or_insert(e.0.into());
                         }
                         false
                     }
@@ -1027,7 +1027,7 @@ impl<'p> Evaluator<'p> {
                     Some(c) => match env.test_top(&c.expr) {
                         Ok(x) => x,
                         Err(e) => {
-                            error.get_or_insert(e.0);
+                            error.get_or_insert(e.0.into());
                             false
                         }
                     },
@@ -1047,7 +1047,7 @@ impl<'p> Evaluator<'p> {
                     Some(c) => match env.eval(&c.expr) {
                         Ok(x) => env.officials_into(&x, &mut officials),
                         Err(e) => {
-                            error.get_or_insert(e.0);
+                            error.get_or_insert(e.0.into());
                             continue;
                         }
                     },
