@@ -166,7 +166,7 @@ pub struct ExceptionCheck {
     pub applied: bool,
     /// When it did not apply: the first part of its condition that was false.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_false: Option<String>,
+    pub first_false: Option<Arc<str>>,
 }
 
 /// A behaviour found to be avoidance.
@@ -244,7 +244,7 @@ pub enum Outcome {
         /// Bindings examined.
         bindings: usize,
         /// The first false part, as written.
-        first_false: Option<String>,
+        first_false: Option<Arc<str>>,
     },
     /// There was nothing to bind (no step, no event of its kind, no finding it follows).
     NothingToBind,
@@ -424,7 +424,11 @@ impl<'p> Evaluator<'p> {
         }
         let facts = facts::Facts::new(case, self.calendar, as_of)?;
         let task = case.task();
-        let mut trace: Vec<RuleTrace> = Vec::new();
+        let mut trace: Vec<RuleTrace> = if self.options.explain {
+            Vec::with_capacity(self.policy.rules.len())
+        } else {
+            Vec::new()
+        };
         let mut errors: Vec<RuleTrace> = Vec::new();
         let explain = self.options.explain;
         let end = facts.task.closed.unwrap_or(as_of);
@@ -540,7 +544,7 @@ impl<'p> Evaluator<'p> {
             }
             let mut fired = 0usize;
             let mut in_force = 0usize;
-            let mut first_false: Option<String> = None;
+            let mut first_false: Option<Arc<str>> = None;
             let mut error: Option<String> = None;
             for b in &bindings {
                 let Some((vi, version)) = self.version_for(rule, b.act_date, as_of) else {
@@ -1166,10 +1170,6 @@ fn bound_value<'a>(b: Option<Bound>) -> V<'a> {
     }
 }
 
-fn span_text(c: &Cond, span: crate::policy::expr::Span) -> String {
-    c.text
-        .get(span.start..span.end)
-        .unwrap_or(&c.text)
-        .trim()
-        .to_string()
+fn span_text(c: &Cond, span: crate::policy::expr::Span) -> Arc<str> {
+    c.part(span)
 }

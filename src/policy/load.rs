@@ -1161,11 +1161,7 @@ fn compile_rule(
                     .srcs
                     .get(cx.cur)
                     .map_or((1, 1), |s| s.lines.locate(s.text, base));
-                Some(Cond {
-                    expr,
-                    text: Arc::from(text.as_str()),
-                    at,
-                })
+                Some(Cond::new(expr, Arc::from(text.as_str()), at))
             }
             Err(e) => {
                 cx.at(

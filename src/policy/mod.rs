@@ -75,9 +75,45 @@ pub struct Cond {
     pub(crate) text: Arc<str>,
     /// Line and column of the condition's first character in its file.
     pub(crate) at: (usize, usize),
+    /// The text of each part along the condition's `and` spine (what an
+    /// explanation names as the first false part), shared, not copied.
+    pub(crate) parts: Vec<(crate::policy::expr::Span, Arc<str>)>,
 }
 
 impl Cond {
+    /// Builds a condition, with the texts of the parts of its `and` spine.
+    pub(crate) fn new(expr: Expr, text: Arc<str>, at: (usize, usize)) -> Cond {
+        fn spine(e: &Expr, text: &str, out: &mut Vec<(crate::policy::expr::Span, Arc<str>)>) {
+            if let crate::policy::expr::check::Node::And(a, b) = &e.node {
+                spine(a, text, out);
+                spine(b, text, out);
+            } else {
+                out.push((e.span, Arc::from(Cond::part_text(text, e.span))));
+            }
+        }
+        let mut parts = Vec::new();
+        spine(&expr, &text, &mut parts);
+        Cond {
+            expr,
+            text,
+            at,
+            parts,
+        }
+    }
+
+    /// The text of the part at `span`, trimmed (the whole text if the span does not fit).
+    pub(crate) fn part_text(text: &str, span: crate::policy::expr::Span) -> &str {
+        text.get(span.start..span.end).unwrap_or(text).trim()
+    }
+
+    /// The text of the part at `span`: shared when it is a part of the `and` spine.
+    pub(crate) fn part(&self, span: crate::policy::expr::Span) -> Arc<str> {
+        self.parts.iter().find(|(s, _)| *s == span).map_or_else(
+            || Arc::from(Cond::part_text(&self.text, span)),
+            |(_, t)| t.clone(),
+        )
+    }
+
     /// The condition as written.
     pub fn text(&self) -> &str {
         &self.text
