@@ -48,7 +48,7 @@ pub(crate) struct Facts<'a> {
     /// Event indexes grouped by kind (in [`EventKind::NAMES`] order), each group in event order.
     pub kind_events: Vec<u32>,
     /// Where each kind's group starts in `kind_events` (one more entry than kinds).
-    pub kind_start: [u32; EventKind::NAMES.len() + 1],
+    pub kind_start: Vec<u32>,
     pub step_started: Vec<Option<NaiveDate>>,
     pub step_completed: Vec<Option<NaiveDate>>,
     /// When each step's work was done (see `step.done`).
@@ -58,6 +58,35 @@ pub(crate) struct Facts<'a> {
     /// The closing date, or the review date while open.
     pub end: NaiveDate,
     pub as_of: NaiveDate,
+}
+
+/// Groups the items `0..n` by a key below `groups`, each group in item order
+/// (a counting sort): the items grouped, and where each group starts (one
+/// more entry than there are groups). Items without a key are left out.
+fn group_by(n: usize, groups: usize, key: impl Fn(usize) -> Option<usize>) -> (Vec<u32>, Vec<u32>) {
+    let mut start = vec![0u32; groups + 1];
+    for i in 0..n {
+        if let Some(c) = key(i).and_then(|k| start.get_mut(k + 1)) {
+            *c += 1;
+        }
+    }
+    for k in 1..start.len() {
+        let prev = start.get(k - 1).copied().unwrap_or(0);
+        if let Some(x) = start.get_mut(k) {
+            *x += prev;
+        }
+    }
+    let mut fill = start.clone();
+    let mut items = vec![0u32; start.last().copied().unwrap_or(0) as usize];
+    for i in 0..n {
+        if let Some(pos) = key(i).and_then(|k| fill.get_mut(k)) {
+            if let Some(slot) = items.get_mut(*pos as usize) {
+                *slot = u32::try_from(i).unwrap_or(u32::MAX);
+            }
+            *pos += 1;
+        }
+    }
+    (items, start)
 }
 
 impl<'a> Facts<'a> {
@@ -73,9 +102,7 @@ impl<'a> Facts<'a> {
         let event_dates: Vec<NaiveDate> = event_dates_all.into_iter().take(n_events).collect();
         let events = all.get(..n_events).unwrap_or(&[]);
         let n_steps = task.steps.len();
-        let mut step_count = vec![0u32; n_steps + 1];
         let mut event_step = Vec::with_capacity(n_events);
-        let mut kind_count = [0u32; EventKind::NAMES.len() + 1];
         let mut step_started = vec![None; n_steps];
         let mut step_completed = vec![None; n_steps];
         let mut step_done: Vec<Option<NaiveDate>> = vec![None; n_steps];
@@ -87,16 +114,8 @@ impl<'a> Facts<'a> {
         for (e, date) in events.iter().zip(&event_dates) {
             let si = e.step.as_ref().and_then(|s| case.step_index(s));
             event_step.push(si.and_then(|s| u32::try_from(s).ok()));
-            if let Some(s) = si {
-                if let Some(c) = step_count.get_mut(s + 1) {
-                    *c += 1;
-                }
-                if let Some(slot) = step_started.get_mut(s) {
-                    slot.get_or_insert(*date);
-                }
-            }
-            if let Some(c) = kind_count.get_mut(e.kind.index() + 1) {
-                *c += 1;
+            if let Some(slot) = si.and_then(|s| step_started.get_mut(s)) {
+                slot.get_or_insert(*date);
             }
             if let Some(s) = si {
                 let kind = task.steps.get(s).map(|x| &x.kind);
@@ -148,41 +167,12 @@ impl<'a> Facts<'a> {
                 _ => {}
             }
         }
-        // Counting sorts of the events by step and by kind, stable in event order.
-        let mut step_start = step_count;
-        for k in 1..step_start.len() {
-            let prev = step_start.get(k - 1).copied().unwrap_or(0);
-            if let Some(x) = step_start.get_mut(k) {
-                *x += prev;
-            }
-        }
-        let mut step_fill = step_start.clone();
-        let mut step_events = vec![0u32; step_start.last().copied().unwrap_or(0) as usize];
-        for (i, s) in event_step.iter().enumerate() {
-            if let Some(pos) = s.and_then(|s| step_fill.get_mut(s as usize)) {
-                if let Some(slot) = step_events.get_mut(*pos as usize) {
-                    *slot = u32::try_from(i).unwrap_or(u32::MAX);
-                }
-                *pos += 1;
-            }
-        }
-        let mut kind_start = kind_count;
-        for k in 1..kind_start.len() {
-            let prev = kind_start.get(k - 1).copied().unwrap_or(0);
-            if let Some(x) = kind_start.get_mut(k) {
-                *x += prev;
-            }
-        }
-        let mut fill = kind_start;
-        let mut kind_events = vec![0u32; events.len()];
-        for (i, e) in events.iter().enumerate() {
-            if let Some(pos) = fill.get_mut(e.kind.index()) {
-                if let Some(slot) = kind_events.get_mut(*pos as usize) {
-                    *slot = u32::try_from(i).unwrap_or(u32::MAX);
-                }
-                *pos += 1;
-            }
-        }
+        let (step_events, step_start) = group_by(events.len(), n_steps, |i| {
+            event_step.get(i).copied().flatten().map(|s| s as usize)
+        });
+        let (kind_events, kind_start) = group_by(events.len(), EventKind::NAMES.len(), |i| {
+            events.get(i).map(|e| e.kind.index())
+        });
         // A task whose every step is completed is closed on the last completion.
         if closed.is_none() && n_steps > 0 && step_completed.iter().all(Option::is_some) {
             closed = step_completed.iter().flatten().max().copied();
@@ -296,5 +286,21 @@ impl<'a> Facts<'a> {
                 }
             })
             .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::group_by;
+
+    #[test]
+    fn group_by_keeps_item_order_within_groups_and_leaves_out_keyless_items() {
+        let keys = [Some(2), None, Some(0), Some(2), Some(1), Some(0)];
+        let (items, start) = group_by(keys.len(), 3, |i| keys.get(i).copied().flatten());
+        assert_eq!(start, vec![0, 2, 3, 5]);
+        assert_eq!(items, vec![2, 5, 4, 0, 3]);
+        let (none, start) = group_by(0, 2, |_| Some(0));
+        assert!(none.is_empty());
+        assert_eq!(start, vec![0, 0, 0]);
     }
 }
