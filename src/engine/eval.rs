@@ -383,13 +383,7 @@ impl<'a> Env<'a, '_> {
                 let n = self.len_of(&items);
                 let want = matches!(q, Quant::Exists);
                 for i in 0..n {
-                    let it = self.item(&items, i);
-                    self.set(*s, it);
-                    let ok = match cond {
-                        Some(c) => self.test(c)?,
-                        None => true,
-                    };
-                    if ok == want {
+                    if self.bind_test(&items, i, *s, cond.as_deref())? == want {
                         return Ok(want);
                     }
                 }
@@ -397,6 +391,23 @@ impl<'a> Env<'a, '_> {
             }
             _ => self.eval(e)?.truthy(),
         })
+    }
+
+    /// Binds item `i` of `items` to slot `s` and tests `cond` on it (true
+    /// when there is no condition): one step of a quantifier or a map.
+    fn bind_test(
+        &mut self,
+        items: &V<'a>,
+        i: usize,
+        s: usize,
+        cond: Option<&'a Expr>,
+    ) -> Result<bool, RuntimeError> {
+        let it = self.item(items, i);
+        self.set(s, it);
+        match cond {
+            Some(c) => self.test(c),
+            None => Ok(true),
+        }
     }
 
     /// Sets a variable slot.
@@ -540,13 +551,7 @@ impl<'a> Env<'a, '_> {
                 let n = self.len_of(&items);
                 let mut out = Vec::new();
                 for i in 0..n {
-                    let it = self.item(&items, i);
-                    self.set(*s, it);
-                    let ok = match cond {
-                        Some(c) => self.test(c)?,
-                        None => true,
-                    };
-                    if ok {
+                    if self.bind_test(&items, i, *s, cond.as_deref())? {
                         let v = self.eval(head)?;
                         if !matches!(v, V::None) {
                             out.push(v);
@@ -562,19 +567,15 @@ impl<'a> Env<'a, '_> {
                 let mut kept = Vec::new();
                 let mut last = None;
                 for i in 0..n {
-                    let it = self.item(&items, i);
-                    self.set(*s, it.clone());
-                    let ok = match cond {
-                        Some(c) => self.test(c)?,
-                        None => true,
-                    };
+                    let ok = self.bind_test(&items, i, *s, cond.as_deref())?;
+                    let it = || self.var(*s);
                     match q {
                         Quant::Exists if ok => return Ok(V::Bool(true)),
                         Quant::All if !ok => return Ok(V::Bool(false)),
-                        Quant::First if ok => return Ok(it.clone()),
-                        Quant::Last if ok => last = Some(it),
+                        Quant::First if ok => return Ok(it()),
+                        Quant::Last if ok => last = Some(it()),
                         Quant::Count if ok => count += 1,
-                        Quant::Filter if ok => kept.push(it.clone()),
+                        Quant::Filter if ok => kept.push(it()),
                         _ => {}
                     }
                 }
