@@ -52,7 +52,7 @@ pub enum ProblemCode {
     BadFields,
     /// An event names a step the task does not have.
     UnknownStep,
-    /// More events than [`MAX_EVENTS_PER_TASK`].
+    /// More events than a task may have (100,000, `MAX_EVENTS_PER_TASK`).
     TooManyEvents,
     /// An event happened before the task was received.
     EventBeforeReceipt,

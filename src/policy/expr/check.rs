@@ -730,7 +730,7 @@ pub enum Node {
     If(Box<Expr>, Box<Expr>, Box<Expr>),
     /// The events of one kind (an index into `EventKind::NAMES`), in event
     /// order: the source of `x in events where x.kind == "K" and …`, set by
-    /// [`kind_source`] so that the quantifier walks only those events. The
+    /// `kind_source` so that the quantifier walks only those events. The
     /// condition still tests the kind, so the result is the same.
     KindEvents(usize),
 }
