@@ -149,17 +149,22 @@ fn has(g: &Grading, code: &str) -> bool {
     g.reasons.iter().any(|r| r.code == code)
 }
 
+/// The 2025 report for official `cv` (its input `cv`) with `n` tasks, `late` late, in a four-unit organisation.
+fn run_cv_2025(n: usize, late: usize, cv: Value) -> YearReport {
+    let o = org(4);
+    let mut cv = cv;
+    cv["official"] = json!("cv");
+    run(
+        &tasks(&o, 2025, "cv", n, late),
+        &input(json!({"year": 2025, "officials": [cv]})),
+    )
+}
+
 /// Grade of `cv` in 2025 (Decree 90/2020 as amended by 48/2023) with `n`
 /// tasks, `late` late, and `cv`'s input; eight peers in `so` grade good, so
 /// the cap on excellent grades leaves room for one.
 fn nd90(n: usize, late: usize, cv: Value) -> Grading {
-    let o = org(4);
-    let mut cv = cv;
-    cv["official"] = json!("cv");
-    let r = run(
-        &tasks(&o, 2025, "cv", n, late),
-        &input(json!({"year": 2025, "officials": [cv]})),
-    );
+    let r = run_cv_2025(n, late, cv);
     let g = state(&r, "cv").clone();
     assert_eq!(g.framework, "nd90-2020");
     assert_eq!((g.tasks, g.late), (n, late), "{g:#?}");
@@ -458,13 +463,7 @@ fn excellent_grades_are_capped_at_20_percent_of_good_grades_in_the_unit() {
 // --------------------------------------------- Regulations 124 and 366 (party)
 
 fn party_2025(n: usize, late: usize, cv: Value) -> Grading {
-    let o = org(4);
-    let mut cv = cv;
-    cv["official"] = json!("cv");
-    let r = run(
-        &tasks(&o, 2025, "cv", n, late),
-        &input(json!({"year": 2025, "officials": [cv]})),
-    );
+    let r = run_cv_2025(n, late, cv);
     let g = party(&r, "cv").clone();
     assert_eq!(g.framework, "qd366-2025");
     g
