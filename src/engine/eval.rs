@@ -192,9 +192,9 @@ impl<'a> Env<'a, '_> {
         }
     }
 
-    /// The events a value names (one, or a list), deduplicated in order.
-    pub(crate) fn events_of(&self, v: &V<'a>) -> Vec<u32> {
-        let mut out = Vec::new();
+    /// The events a value names (one, or a list), deduplicated in order,
+    /// appended to `out` (which it deduplicates against).
+    pub(crate) fn events_into(&self, v: &V<'a>, out: &mut Vec<u32>) {
         let mut push = |i: u32| {
             if !out.contains(&i) {
                 out.push(i);
@@ -208,7 +208,6 @@ impl<'a> Env<'a, '_> {
                 push(e);
             }
         }
-        out
     }
 
     /// Whether a value is a list.

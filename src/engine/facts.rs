@@ -61,10 +61,18 @@ pub(crate) struct Facts<'a> {
 }
 
 /// Groups the items `0..n` by a key below `groups`, each group in item order
-/// (a counting sort): the items grouped, and where each group starts (one
-/// more entry than there are groups). Items without a key are left out.
-fn group_by(n: usize, groups: usize, key: impl Fn(usize) -> Option<usize>) -> (Vec<u32>, Vec<u32>) {
-    let mut start = vec![0u32; groups + 1];
+/// (a counting sort), into `items` (the items grouped) and `start` (where
+/// each group starts: one more entry than there are groups), reusing their
+/// storage. Items without a key are left out.
+fn group_by(
+    n: usize,
+    groups: usize,
+    key: impl Fn(usize) -> Option<usize>,
+    items: &mut Vec<u32>,
+    start: &mut Vec<u32>,
+) {
+    start.clear();
+    start.resize(groups + 1, 0);
     for i in 0..n {
         if let Some(c) = key(i).and_then(|k| start.get_mut(k + 1)) {
             *c += 1;
@@ -76,17 +84,40 @@ fn group_by(n: usize, groups: usize, key: impl Fn(usize) -> Option<usize>) -> (V
             *x += prev;
         }
     }
-    let mut fill = start.clone();
-    let mut items = vec![0u32; start.last().copied().unwrap_or(0) as usize];
-    for i in 0..n {
-        if let Some(pos) = key(i).and_then(|k| fill.get_mut(k)) {
+    let total = start.last().copied().unwrap_or(0);
+    items.clear();
+    items.resize(total as usize, 0);
+    // Fill each group from its end, walking the items backwards: entry k + 1
+    // (the end of group k) counts down to the start of group k.
+    for i in (0..n).rev() {
+        if let Some(pos) = key(i).and_then(|k| start.get_mut(k + 1)) {
+            *pos -= 1;
             if let Some(slot) = items.get_mut(*pos as usize) {
                 *slot = u32::try_from(i).unwrap_or(u32::MAX);
             }
-            *pos += 1;
         }
     }
-    (items, start)
+    // Entry k + 1 now holds where group k starts: shift down, and close with the total.
+    start.rotate_left(1);
+    if let Some(last) = start.last_mut() {
+        *last = total;
+    }
+}
+
+/// Storage for the per-case vectors of [`Facts`], kept between evaluations
+/// so that a case costs no allocation once the buffers have grown to size.
+#[derive(Default)]
+pub(crate) struct Buffers {
+    event_dates: Vec<NaiveDate>,
+    event_step: Vec<Option<u32>>,
+    step_events: Vec<u32>,
+    step_start: Vec<u32>,
+    kind_events: Vec<u32>,
+    kind_start: Vec<u32>,
+    step_started: Vec<Option<NaiveDate>>,
+    step_completed: Vec<Option<NaiveDate>>,
+    step_done: Vec<Option<NaiveDate>>,
+    stops: Vec<(NaiveDate, NaiveDate)>,
 }
 
 impl<'a> Facts<'a> {
@@ -94,22 +125,41 @@ impl<'a> Facts<'a> {
         case: &'a ValidCase,
         cal: &'a Calendar,
         as_of: NaiveDate,
+        bufs: Buffers,
     ) -> Result<Self, EvalError> {
+        let Buffers {
+            mut event_dates,
+            mut event_step,
+            mut step_events,
+            mut step_start,
+            mut kind_events,
+            mut kind_start,
+            mut step_started,
+            mut step_completed,
+            mut step_done,
+            mut stops,
+        } = bufs;
         let task = case.task();
         let all = case.events();
-        let event_dates_all: Vec<NaiveDate> = all.iter().map(|e| vn_date(&e.at)).collect();
-        let n_events = event_dates_all.iter().take_while(|d| **d <= as_of).count();
-        let event_dates: Vec<NaiveDate> = event_dates_all.into_iter().take(n_events).collect();
+        // Events are in time order (validated): those after the review date are left out.
+        event_dates.clear();
+        event_dates.extend(
+            all.iter()
+                .map(|e| vn_date(&e.at))
+                .take_while(|d| *d <= as_of),
+        );
+        let n_events = event_dates.len();
         let events = all.get(..n_events).unwrap_or(&[]);
         let n_steps = task.steps.len();
-        let mut event_step = Vec::with_capacity(n_events);
-        let mut step_started = vec![None; n_steps];
-        let mut step_completed = vec![None; n_steps];
-        let mut step_done: Vec<Option<NaiveDate>> = vec![None; n_steps];
+        event_step.clear();
+        for v in [&mut step_started, &mut step_completed, &mut step_done] {
+            v.clear();
+            v.resize(n_steps, None);
+        }
         let mut closed = None;
         let mut current_due_override: Option<NaiveDate> = None;
         let (mut extensions, mut apologies) = (0, 0);
-        let mut stops = Vec::new();
+        stops.clear();
         let mut open_stop: Option<NaiveDate> = None;
         for (e, date) in events.iter().zip(&event_dates) {
             let si = e.step.as_ref().and_then(|s| case.step_index(s));
@@ -167,12 +217,20 @@ impl<'a> Facts<'a> {
                 _ => {}
             }
         }
-        let (step_events, step_start) = group_by(events.len(), n_steps, |i| {
-            event_step.get(i).copied().flatten().map(|s| s as usize)
-        });
-        let (kind_events, kind_start) = group_by(events.len(), EventKind::NAMES.len(), |i| {
-            events.get(i).map(|e| e.kind.index())
-        });
+        group_by(
+            events.len(),
+            n_steps,
+            |i| event_step.get(i).copied().flatten().map(|s| s as usize),
+            &mut step_events,
+            &mut step_start,
+        );
+        group_by(
+            events.len(),
+            EventKind::NAMES.len(),
+            |i| events.get(i).map(|e| e.kind.index()),
+            &mut kind_events,
+            &mut kind_start,
+        );
         // A task whose every step is completed is closed on the last completion.
         if closed.is_none() && n_steps > 0 && step_completed.iter().all(Option::is_some) {
             closed = step_completed.iter().flatten().max().copied();
@@ -249,6 +307,22 @@ impl<'a> Facts<'a> {
         })
     }
 
+    /// Gives back the vectors' storage for the next case.
+    pub(crate) fn into_buffers(self) -> Buffers {
+        Buffers {
+            event_dates: self.event_dates,
+            event_step: self.event_step,
+            step_events: self.step_events,
+            step_start: self.step_start,
+            kind_events: self.kind_events,
+            kind_start: self.kind_start,
+            step_started: self.step_started,
+            step_completed: self.step_completed,
+            step_done: self.step_done,
+            stops: self.stops,
+        }
+    }
+
     /// The events of step `s`, in event order.
     pub(crate) fn of_step(&self, s: usize) -> &[u32] {
         let lo = self.step_start.get(s).copied().unwrap_or(0) as usize;
@@ -296,11 +370,30 @@ mod tests {
     #[test]
     fn group_by_keeps_item_order_within_groups_and_leaves_out_keyless_items() {
         let keys = [Some(2), None, Some(0), Some(2), Some(1), Some(0)];
-        let (items, start) = group_by(keys.len(), 3, |i| keys.get(i).copied().flatten());
+        // Buffers left over from a larger earlier use are reset.
+        let (mut items, mut start) = (vec![9; 12], vec![7; 9]);
+        group_by(
+            keys.len(),
+            3,
+            |i| keys.get(i).copied().flatten(),
+            &mut items,
+            &mut start,
+        );
         assert_eq!(start, vec![0, 2, 3, 5]);
         assert_eq!(items, vec![2, 5, 4, 0, 3]);
-        let (none, start) = group_by(0, 2, |_| Some(0));
-        assert!(none.is_empty());
+        group_by(0, 2, |_| Some(0), &mut items, &mut start);
+        assert!(items.is_empty());
         assert_eq!(start, vec![0, 0, 0]);
+        // Empty groups in the middle and at the end.
+        let keys = [Some(3), Some(0), Some(3)];
+        group_by(
+            keys.len(),
+            5,
+            |i| keys.get(i).copied().flatten(),
+            &mut items,
+            &mut start,
+        );
+        assert_eq!(start, vec![0, 1, 1, 1, 3, 3]);
+        assert_eq!(items, vec![1, 0, 2]);
     }
 }

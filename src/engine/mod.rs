@@ -347,8 +347,48 @@ struct RawFinding {
     version: usize,
     official: OfficialId,
     binding: Binding,
-    evidence: Vec<u32>,
+    /// The evidence: a range of [`Scratch::raw_evidence`].
+    evidence: (u32, u32),
     scope: TargetScope,
+}
+
+/// Storage reused between evaluations on one thread, so that once its
+/// vectors have grown to a case's size, evaluating the next case allocates
+/// only what the [`Determination`] keeps. Each evaluation takes it from the
+/// thread (leaving an empty one, which costs nothing) and gives it back at
+/// the end; a nested or failed evaluation simply starts from empty storage.
+#[derive(Default)]
+struct Scratch {
+    facts: facts::Buffers,
+    bindings: Vec<Binding>,
+    officials: Vec<OfficialId>,
+    /// Per step, the (rule, version) of each accountability entry.
+    acc_sources: Vec<Vec<(usize, usize)>>,
+    raw: Vec<RawFinding>,
+    raw_evidence: Vec<u32>,
+    evidence: Vec<u32>,
+    exc_fired: Vec<usize>,
+    exc_errors: Vec<Option<String>>,
+    exc_considered: Vec<bool>,
+    /// Findings moved by an exception: (the new finding, the finding it came from).
+    moved_from: Vec<(usize, usize)>,
+    order: Vec<usize>,
+    rank: Vec<usize>,
+}
+
+impl Scratch {
+    /// The calling thread's storage (empty if another evaluation holds it).
+    fn take() -> Scratch {
+        SCRATCH.with(std::cell::RefCell::take)
+    }
+    /// Gives the storage back to the calling thread.
+    fn give_back(self) {
+        SCRATCH.with(|s| s.replace(self));
+    }
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
 impl<'p> Evaluator<'p> {
@@ -422,7 +462,13 @@ impl<'p> Evaluator<'p> {
                     .unwrap_or_default(),
             });
         }
-        let facts = facts::Facts::new(case, self.calendar, as_of)?;
+        let mut scratch = Scratch::take();
+        let facts = facts::Facts::new(
+            case,
+            self.calendar,
+            as_of,
+            std::mem::take(&mut scratch.facts),
+        )?;
         let task = case.task();
         let mut trace: Vec<RuleTrace> = if self.options.explain {
             Vec::with_capacity(self.policy.rules.len())
@@ -472,11 +518,27 @@ impl<'p> Evaluator<'p> {
                 status: StepStatus::Gap,
             })
             .collect();
-        let mut acc_sources: Vec<Vec<(usize, usize)>> = vec![Vec::new(); steps.len()];
-        let mut raw: Vec<RawFinding> = Vec::new();
-        let mut bindings: Vec<Binding> = Vec::new();
-        // Reused for each binding's officials.
-        let mut officials: Vec<OfficialId> = Vec::new();
+        let Scratch {
+            acc_sources,
+            raw,
+            raw_evidence,
+            bindings,
+            officials,
+            evidence: ev,
+            exc_fired,
+            exc_errors,
+            exc_considered,
+            moved_from,
+            order,
+            rank,
+            ..
+        } = &mut scratch;
+        for v in acc_sources.iter_mut() {
+            v.clear();
+        }
+        acc_sources.resize_with(steps.len(), Vec::new);
+        raw.clear();
+        raw_evidence.clear();
         for (ri, rule) in self.policy.rules.iter().enumerate() {
             bindings.clear();
             let step_binding = |i: usize| Binding {
@@ -546,7 +608,7 @@ impl<'p> Evaluator<'p> {
             let mut in_force = 0usize;
             let mut first_false: Option<Arc<str>> = None;
             let mut error: Option<String> = None;
-            for b in &bindings {
+            for b in bindings.iter() {
                 let Some((vi, version)) = self.version_for(rule, b.act_date, as_of) else {
                     continue;
                 };
@@ -595,22 +657,23 @@ impl<'p> Evaluator<'p> {
                 };
                 officials.clear();
                 match env.eval(&who.expr) {
-                    Ok(v) => env.officials_into(&v, &mut officials),
+                    Ok(v) => env.officials_into(&v, officials),
                     Err(e) => {
                         error.get_or_insert(e.0.into());
                         continue;
                     }
                 }
-                let ev = match evidence {
+                ev.clear();
+                match evidence {
                     Some(c) => match env.eval(&c.expr) {
-                        Ok(v) => env.events_of(&v),
+                        Ok(v) => env.events_into(&v, ev),
                         Err(e) => {
                             error.get_or_insert(e.0.into());
                             continue;
                         }
                     },
-                    None => b.default_evidence.into_iter().collect(),
-                };
+                    None => ev.extend(b.default_evidence),
+                }
                 for o in officials.drain(..) {
                     fired += 1;
                     match &version.body {
@@ -640,16 +703,21 @@ impl<'p> Evaluator<'p> {
                             let dup = raw.iter().any(|r| {
                                 r.rule_ix == ri
                                     && r.official == o
-                                    && r.evidence == ev
+                                    && range(raw_evidence, r.evidence) == ev.as_slice()
                                     && r.version == vi
                             });
                             if !dup {
+                                let start = raw_evidence.len();
+                                raw_evidence.extend_from_slice(ev);
                                 raw.push(RawFinding {
                                     rule_ix: ri,
                                     version: vi,
                                     official: o,
                                     binding: *b,
-                                    evidence: ev.clone(),
+                                    evidence: (
+                                        u32::try_from(start).unwrap_or(u32::MAX),
+                                        u32::try_from(ev.len()).unwrap_or(u32::MAX),
+                                    ),
                                     scope,
                                 });
                             }
@@ -686,14 +754,19 @@ impl<'p> Evaluator<'p> {
 
         // Exceptions.
         let plan = &self.policy.plan;
-        let exceptions: Vec<(usize, &Rule)> = plan
-            .exceptions
-            .iter()
-            .filter_map(|&i| self.policy.rules.get(i).map(|r| (i, r)))
-            .collect();
-        let mut exc_fired = vec![0usize; exceptions.len()];
-        let mut exc_errors: Vec<Option<String>> = vec![None; exceptions.len()];
-        let mut exc_considered = vec![false; exceptions.len()];
+        // Exception `xi`: the rule at `plan.exceptions[xi]`.
+        let exception = |xi: usize| {
+            plan.exceptions
+                .get(xi)
+                .and_then(|&i| self.policy.rules.get(i))
+        };
+        let n_exc = plan.exceptions.len();
+        exc_fired.clear();
+        exc_fired.resize(n_exc, 0);
+        exc_errors.clear();
+        exc_errors.resize(n_exc, None);
+        exc_considered.clear();
+        exc_considered.resize(n_exc, false);
         // ... on accountability entries
         for (si, st) in steps.iter_mut().enumerate() {
             let mut added: Vec<Accountable> = Vec::new();
@@ -705,7 +778,7 @@ impl<'p> Evaluator<'p> {
                     .and_then(|(ri, _)| plan.defeaters.get(*ri))
                     .map_or(&[][..], Vec::as_slice);
                 for &xi in candidates {
-                    let Some((_, xr)) = exceptions.get(xi) else {
+                    let Some(xr) = exception(xi) else {
                         continue;
                     };
                     let Some((_, xv)) = self.version_for(xr, step_date(si), as_of) else {
@@ -773,10 +846,11 @@ impl<'p> Evaluator<'p> {
             };
         }
         // ... on findings
-        let mut findings: Vec<Finding> = Vec::new();
-        let mut views: Vec<FindingView<'_>> = Vec::new();
+        let mut findings: Vec<Finding> = Vec::with_capacity(raw.len());
+        let mut views: Vec<FindingView<'_>> = Vec::with_capacity(raw.len());
         let mut moved: Vec<(usize, RuleId, OfficialId, Arc<Citation>)> = Vec::new();
-        for rf in &raw {
+        for rf in raw.iter() {
+            let rf_evidence = range(raw_evidence, rf.evidence);
             let Some(rule) = self.policy.rules.get(rf.rule_ix) else {
                 continue;
             };
@@ -798,7 +872,7 @@ impl<'p> Evaluator<'p> {
                 .get(rf.rule_ix)
                 .map_or(&[][..], Vec::as_slice);
             for &xi in candidates {
-                let Some((_, xr)) = exceptions.get(xi) else {
+                let Some(xr) = exception(xi) else {
                     continue;
                 };
                 let Some((_, xv)) = self.version_for(xr, rf.binding.act_date, as_of) else {
@@ -874,8 +948,7 @@ impl<'p> Evaluator<'p> {
                 severity: *severity,
                 official: rf.official.clone(),
                 step: step_id,
-                evidence: rf
-                    .evidence
+                evidence: rf_evidence
                     .iter()
                     .filter_map(|&i| case.events().get(i as usize).map(|e| e.id.clone()))
                     .collect(),
@@ -891,10 +964,11 @@ impl<'p> Evaluator<'p> {
                 severity: *severity,
                 official: rf.official.clone(),
                 step: rf.binding.step,
-                evidence: rf.evidence.clone(),
+                evidence: rf_evidence.to_vec(),
                 date: rf.binding.act_date,
             });
         }
+        moved_from.clear();
         for (orig, xid, o, _cit) in moved {
             let Some(f) = findings.get(orig).cloned() else {
                 continue;
@@ -902,11 +976,13 @@ impl<'p> Evaluator<'p> {
             let Some(view) = views.get(orig).cloned() else {
                 continue;
             };
+            moved_from.push((findings.len(), orig));
             findings.push(Finding {
                 official: o.clone(),
                 exceptions: Vec::new(),
                 defeated_by: None,
-                moved_from: Some((xid, format!("#{orig}"))),
+                // The id of the finding it came from is set below, with the ids.
+                moved_from: Some((xid, String::new())),
                 ..f
             });
             views.push(FindingView {
@@ -914,8 +990,10 @@ impl<'p> Evaluator<'p> {
                 ..view
             });
         }
-        // Stable order and ids.
-        let mut order: Vec<usize> = (0..findings.len()).collect();
+        // Stable order and ids: `order` lists the findings in their final
+        // order, `rank` is each finding's place in it.
+        order.clear();
+        order.extend(0..findings.len());
         order.sort_by(|&a, &b| {
             let k = |i: usize| {
                 findings
@@ -924,23 +1002,36 @@ impl<'p> Evaluator<'p> {
             };
             k(a).cmp(&k(b)).then(a.cmp(&b))
         });
-        let mut new_ids = vec![String::new(); findings.len()];
+        rank.clear();
+        rank.resize(findings.len(), 0);
         for (n, &i) in order.iter().enumerate() {
-            if let Some(slot) = new_ids.get_mut(i) {
-                *slot = format!("F{}", n + 1);
+            if let Some(slot) = rank.get_mut(i) {
+                *slot = n;
             }
         }
         for (i, f) in findings.iter_mut().enumerate() {
-            f.id = new_ids.get(i).cloned().unwrap_or_default();
-            if let Some((_, orig)) = &mut f.moved_from
-                && let Some(ix) = orig.strip_prefix('#').and_then(|s| s.parse::<usize>().ok())
-            {
-                *orig = new_ids.get(ix).cloned().unwrap_or_default();
+            f.id = finding_id(rank.get(i).copied().unwrap_or(0));
+        }
+        for &(i, orig) in moved_from.iter() {
+            let id = finding_id(rank.get(orig).copied().unwrap_or(0));
+            if let Some(Some((_, slot))) = findings.get_mut(i).map(|f| &mut f.moved_from) {
+                *slot = id;
             }
         }
-        let findings: Vec<Finding> = permute(findings, &order);
-        let views: Vec<FindingView<'_>> = permute(views, &order);
-        for (xi, (_, xr)) in exceptions.iter().enumerate() {
+        permute_in_place(&mut findings, order);
+        // `order` was consumed by the permutation: rebuild it for the views.
+        order.clear();
+        order.resize(rank.len(), 0);
+        for (i, &n) in rank.iter().enumerate() {
+            if let Some(slot) = order.get_mut(n) {
+                *slot = i;
+            }
+        }
+        permute_in_place(&mut views, order);
+        for xi in 0..n_exc {
+            let Some(xr) = exception(xi) else {
+                continue;
+            };
             let error = exc_errors.get_mut(xi).and_then(Option::take);
             let fired = exc_fired.get(xi).copied().unwrap_or(0);
             let considered = exc_considered.get(xi).copied().unwrap_or(false);
@@ -1049,7 +1140,7 @@ impl<'p> Evaluator<'p> {
                 officials.clear();
                 match to {
                     Some(c) => match env.eval(&c.expr) {
-                        Ok(x) => env.officials_into(&x, &mut officials),
+                        Ok(x) => env.officials_into(&x, officials),
                         Err(e) => {
                             error.get_or_insert(e.0.into());
                             continue;
@@ -1109,6 +1200,10 @@ impl<'p> Evaluator<'p> {
         }
         consequences.sort_by(|a, b| (&a.official, &a.rule).cmp(&(&b.official, &b.rule)));
         trace.sort_by(|a, b| a.rule.cmp(&b.rule));
+        let task_facts = facts.task.clone();
+        drop(env);
+        scratch.facts = facts.into_buffers();
+        scratch.give_back();
 
         Ok(Determination {
             task: task.id.clone(),
@@ -1116,7 +1211,7 @@ impl<'p> Evaluator<'p> {
             policy: self.policy.meta.id.clone(),
             policy_hash: self.policy.meta.content_hash.clone(),
             judge_by: self.options.judge_by,
-            facts: facts.task.clone(),
+            facts: task_facts,
             steps,
             findings,
             consequences,
@@ -1144,13 +1239,38 @@ fn count_primaries(entries: &[Accountable]) -> usize {
         .count()
 }
 
-/// The items of `v` in the order of `order` (a permutation of its indexes), moved, not cloned.
-fn permute<T>(v: Vec<T>, order: &[usize]) -> Vec<T> {
-    let mut slots: Vec<Option<T>> = v.into_iter().map(Some).collect();
-    order
-        .iter()
-        .filter_map(|&i| slots.get_mut(i).and_then(Option::take))
-        .collect()
+/// Puts the items of `v` in the order of `order` (a permutation of its
+/// indexes: item `j` becomes the old item `order[j]`), in place, by
+/// following each cycle of the permutation. `order` is used as the marks of
+/// the items already placed, and is left undefined.
+fn permute_in_place<T>(v: &mut [T], order: &mut [usize]) {
+    const DONE: usize = usize::MAX;
+    for start in 0..v.len().min(order.len()) {
+        // Walk the cycle through `start`: position `j` takes the item at `order[j]`.
+        let mut j = start;
+        while let Some(next) = order.get_mut(j).map(|x| std::mem::replace(x, DONE)) {
+            if next == DONE || next == start {
+                break;
+            }
+            v.swap(j, next);
+            j = next;
+        }
+    }
+}
+
+/// The id of the finding in place `rank` of the stable order: `F1`, `F2`, ….
+fn finding_id(rank: usize) -> String {
+    use std::fmt::Write;
+    let mut id = String::with_capacity(4);
+    id.push('F');
+    let _ = write!(id, "{}", rank + 1);
+    id
+}
+
+/// The items of `buf` in `range` (start, length), as stored by [`RawFinding`].
+fn range(buf: &[u32], (start, len): (u32, u32)) -> &[u32] {
+    buf.get(start as usize..(start as usize).saturating_add(len as usize))
+        .unwrap_or(&[])
 }
 
 fn set_var<'a>(vars: &mut Vec<V<'a>>, slot: usize, v: V<'a>) {
@@ -1172,4 +1292,49 @@ fn bound_value<'a>(b: Option<Bound>) -> V<'a> {
 
 fn span_text(c: &Cond, span: crate::policy::expr::Span) -> Arc<str> {
     c.part(span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{finding_id, permute_in_place, range};
+
+    /// Every permutation of `0..n`, in lexicographic order.
+    fn permutations(n: usize) -> Vec<Vec<usize>> {
+        if n == 0 {
+            return vec![Vec::new()];
+        }
+        let mut out = Vec::new();
+        for p in permutations(n - 1) {
+            for at in 0..n {
+                let mut q = p.clone();
+                q.insert(at, n - 1);
+                out.push(q);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn permute_in_place_places_item_order_j_at_j_for_every_permutation_up_to_six() {
+        for n in 0..=6 {
+            for order in permutations(n) {
+                let items: Vec<String> = (0..n).map(|i| format!("item{i}")).collect();
+                let want: Vec<String> = order.iter().map(|&i| items[i].clone()).collect();
+                let mut got = items.clone();
+                let mut marks = order.clone();
+                permute_in_place(&mut got, &mut marks);
+                assert_eq!(got, want, "order {order:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn finding_ids_count_from_one_and_ranges_stay_inside_the_buffer() {
+        assert_eq!(finding_id(0), "F1");
+        assert_eq!(finding_id(41), "F42");
+        let buf = [5, 6, 7];
+        assert_eq!(range(&buf, (1, 2)), &[6, 7]);
+        assert_eq!(range(&buf, (2, 5)), &[] as &[u32]);
+        assert_eq!(range(&buf, (u32::MAX, u32::MAX)), &[] as &[u32]);
+    }
 }
