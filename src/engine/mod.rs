@@ -172,8 +172,8 @@ pub struct ExceptionCheck {
 /// A behaviour found to be avoidance.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
-    /// `F1`, `F2`, … in a stable order.
-    pub id: String,
+    /// `F1`, `F2`, … in a stable order (shared with the consequences that name it).
+    pub id: Arc<str>,
     /// The rule that found it.
     pub rule: RuleId,
     /// Which version of the rule (0-based) and from when it is in force.
@@ -202,7 +202,7 @@ pub struct Finding {
     pub defeated_by: Option<RuleId>,
     /// When an exception moved this finding from another official: the exception and the original finding.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub moved_from: Option<(RuleId, String)>,
+    pub moved_from: Option<(RuleId, Arc<str>)>,
 }
 
 impl Finding {
@@ -224,8 +224,8 @@ pub struct Consequence {
     pub grade_cap: Option<Grade>,
     /// Who it applies to.
     pub official: OfficialId,
-    /// The findings that lead to it.
-    pub because: Vec<String>,
+    /// The ids of the findings that lead to it.
+    pub because: Vec<Arc<str>>,
     /// The clause.
     pub citation: Arc<Citation>,
 }
@@ -276,10 +276,10 @@ pub struct Determination {
     pub task: TaskId,
     /// The review date.
     pub as_of: NaiveDate,
-    /// The policy's id and content hash.
-    pub policy: String,
+    /// The policy's id.
+    pub policy: Arc<str>,
     /// The policy's content hash.
-    pub policy_hash: String,
+    pub policy_hash: Arc<str>,
     /// How versions were chosen.
     pub judge_by: JudgeBy,
     /// Derived dates and counts.
@@ -454,7 +454,7 @@ impl<'p> Evaluator<'p> {
         if as_of < meta.valid_from || meta.valid_until.is_some_and(|u| as_of >= u) {
             return Err(EvalError::OutsidePolicy {
                 as_of,
-                policy: meta.id.clone(),
+                policy: meta.id.to_string(),
                 from: meta.valid_from,
                 until: meta
                     .valid_until
@@ -849,6 +849,8 @@ impl<'p> Evaluator<'p> {
         let mut findings: Vec<Finding> = Vec::with_capacity(raw.len());
         let mut views: Vec<FindingView<'_>> = Vec::with_capacity(raw.len());
         let mut moved: Vec<(usize, RuleId, OfficialId, Arc<Citation>)> = Vec::new();
+        // Ids are set once the findings are ordered, below.
+        let blank: Arc<str> = Arc::from("");
         for rf in raw.iter() {
             let rf_evidence = range(raw_evidence, rf.evidence);
             let Some(rule) = self.policy.rules.get(rf.rule_ix) else {
@@ -940,7 +942,7 @@ impl<'p> Evaluator<'p> {
                 .and_then(|s| task.steps.get(s as usize))
                 .map(|s| s.id.clone());
             findings.push(Finding {
-                id: String::new(),
+                id: blank.clone(),
                 rule: rule.id.clone(),
                 version: rf.version,
                 version_from: version.valid_from,
@@ -982,7 +984,7 @@ impl<'p> Evaluator<'p> {
                 exceptions: Vec::new(),
                 defeated_by: None,
                 // The id of the finding it came from is set below, with the ids.
-                moved_from: Some((xid, String::new())),
+                moved_from: Some((xid, blank.clone())),
                 ..f
             });
             views.push(FindingView {
@@ -1259,12 +1261,12 @@ fn permute_in_place<T>(v: &mut [T], order: &mut [usize]) {
 }
 
 /// The id of the finding in place `rank` of the stable order: `F1`, `F2`, ….
-fn finding_id(rank: usize) -> String {
+fn finding_id(rank: usize) -> Arc<str> {
     use std::fmt::Write;
-    let mut id = String::with_capacity(4);
+    let mut id = String::with_capacity(8);
     id.push('F');
     let _ = write!(id, "{}", rank + 1);
-    id
+    Arc::from(id)
 }
 
 /// The items of `buf` in `range` (start, length), as stored by [`RawFinding`].
@@ -1330,8 +1332,8 @@ mod tests {
 
     #[test]
     fn finding_ids_count_from_one_and_ranges_stay_inside_the_buffer() {
-        assert_eq!(finding_id(0), "F1");
-        assert_eq!(finding_id(41), "F42");
+        assert_eq!(&*finding_id(0), "F1");
+        assert_eq!(&*finding_id(41), "F42");
         let buf = [5, 6, 7];
         assert_eq!(range(&buf, (1, 2)), &[6, 7]);
         assert_eq!(range(&buf, (2, 5)), &[] as &[u32]);

@@ -924,13 +924,13 @@ pub(crate) fn load_many(texts: &[(String, String)]) -> Result<Policy, PolicyErro
     Ok(Policy {
         plan,
         meta: PolicyMeta {
-            id: meta_id,
+            id: meta_id.into(),
             version: meta_version,
             title_vi,
             title_en,
             valid_from: valid_from.unwrap_or(NaiveDate::MIN),
             valid_until,
-            content_hash: fnv_hex(&text),
+            content_hash: fnv_hex(&text).into(),
             origin: file,
             overlays: overlay_ids,
             disabled,

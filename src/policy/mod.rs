@@ -316,8 +316,8 @@ impl Param {
 /// Facts about a policy as a whole.
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicyMeta {
-    /// Its id, e.g. `vn-2023`.
-    pub id: String,
+    /// Its id, e.g. `vn-2023` (shared with every determination it makes).
+    pub id: std::sync::Arc<str>,
     /// Its version label.
     pub version: String,
     /// Vietnamese title.
@@ -328,8 +328,9 @@ pub struct PolicyMeta {
     pub valid_from: NaiveDate,
     /// The first date it can no longer judge, if any.
     pub valid_until: Option<NaiveDate>,
-    /// A hash of the source text, to record which policy decided.
-    pub content_hash: String,
+    /// A hash of the source text, to record which policy decided (shared
+    /// with every determination it makes).
+    pub content_hash: std::sync::Arc<str>,
     /// Where it was loaded from (base + overlays).
     pub origin: String,
     /// The overlays applied, in order.
