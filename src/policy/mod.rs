@@ -381,7 +381,7 @@ impl Policy {
     /// # Example
     /// ```
     /// let policy = accountable::policy::Policy::bundled()?;
-    /// assert_eq!(policy.meta().id, "vn-2023");
+    /// assert_eq!(&*policy.meta().id, "vn-2023");
     /// # Ok::<(), accountable::policy::PolicyError>(())
     /// ```
     pub fn bundled() -> Result<Policy, PolicyError> {
