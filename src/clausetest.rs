@@ -762,44 +762,13 @@ pub fn run_test(policy: &Policy, t: &ClauseTest) -> (TestResult, Option<Determin
 fn cond_params(c: &Cond, policy: &Policy, out: &mut BTreeSet<String>) {
     fn walk(e: &crate::policy::expr::Expr, policy: &Policy, out: &mut BTreeSet<String>) {
         use crate::policy::expr::check::Node;
-        match &e.node {
-            Node::Param(i) => {
-                if let Some(p) = policy.params().get(*i) {
-                    out.insert(p.name.clone());
-                }
-            }
-            Node::Field(a, _) | Node::Not(a) | Node::Len(a) => walk(a, policy, out),
-            Node::Call(_, xs) | Node::List(xs) => xs.iter().for_each(|x| walk(x, policy, out)),
-            Node::And(a, b)
-            | Node::Or(a, b)
-            | Node::Cmp(_, a, b)
-            | Node::In(a, b)
-            | Node::Add(a, b)
-            | Node::Sub(a, b)
-            | Node::DateAdd(a, b, _)
-            | Node::Concat(a, b) => {
-                walk(a, policy, out);
-                walk(b, policy, out);
-            }
-            Node::Quant(_, _, a, b) => {
-                walk(a, policy, out);
-                if let Some(b) = b {
-                    walk(b, policy, out);
-                }
-            }
-            Node::If(c, a, b) => {
-                walk(c, policy, out);
-                walk(a, policy, out);
-                walk(b, policy, out);
-            }
-            Node::Map(h, _, a, b) => {
-                walk(h, policy, out);
-                walk(a, policy, out);
-                if let Some(b) = b {
-                    walk(b, policy, out);
-                }
-            }
-            Node::Lit(_) | Node::Var(_) | Node::KindEvents(_) => {}
+        if let Node::Param(i) = &e.node
+            && let Some(p) = policy.params().get(*i)
+        {
+            out.insert(p.name.clone());
+        }
+        for c in e.node.children() {
+            walk(c, policy, out);
         }
     }
     walk(&c.expr, policy, out);

@@ -155,6 +155,11 @@ pub(crate) struct Env<'a, 'f> {
     pub params: &'a [Option<i64>],
     pub vars: Vec<V<'a>>,
     pub findings: &'f [FindingView<'a>],
+    /// Values of shared sub-expressions ([`Node::Memo`]), `memo_width` per
+    /// step: row `memo_row` while a rule is bound to a step, else none.
+    pub memo: Vec<Option<V<'a>>>,
+    pub memo_width: usize,
+    pub memo_row: Option<usize>,
 }
 
 type R<'a> = Result<V<'a>, RuntimeError>;
@@ -457,6 +462,18 @@ impl<'a> Env<'a, '_> {
     fn eval_other(&mut self, e: &'a Expr) -> R<'a> {
         Ok(match &e.node {
             Node::KindEvents(k) => V::Lazy(Lazy::KindEvents(*k)),
+            Node::Memo(slot, inner) => {
+                let at = self.memo_row.map(|r| r * self.memo_width + slot);
+                if let Some(v) = at.and_then(|i| self.memo.get(i)).and_then(Option::as_ref) {
+                    return Ok(v.clone());
+                }
+                // Errors are not kept: the next use evaluates (and fails) again.
+                let v = self.eval(inner)?;
+                if let Some(cell) = at.and_then(|i| self.memo.get_mut(i)) {
+                    *cell = Some(v.clone());
+                }
+                v
+            }
             Node::Lit(l) => match l {
                 Lit::None => V::None,
                 Lit::Bool(b) => V::Bool(*b),

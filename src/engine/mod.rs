@@ -25,7 +25,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 pub use facts::TaskFacts;
-pub(crate) use plan::Plan;
+pub(crate) use plan::{Plan, memoise};
 
 use crate::calendar::{Calendar, CalendarError};
 use crate::id::{EventId, OfficialId, RuleId, StepId, TaskId};
@@ -501,6 +501,9 @@ impl<'p> Evaluator<'p> {
             findings: &[],
             last_false: None,
             last_top: None,
+            memo: vec![None; self.policy.plan.memo_width * task.steps.len()],
+            memo_width: self.policy.plan.memo_width,
+            memo_row: None,
         };
         let params_for = |d: NaiveDate| self.policy.plan.params_at(d);
 
@@ -618,6 +621,11 @@ impl<'p> Evaluator<'p> {
                 if let Some(slot) = env.vars.get_mut(3) {
                     *slot = bound_value(b.b1);
                 }
+                // Shared sub-expressions are kept per step (see `plan::memoise`).
+                env.memo_row = match b.b1 {
+                    Some(Bound::Step(i)) => Some(i as usize),
+                    _ => None,
+                };
                 let ok = match &version.when {
                     Some(c) => match env.test_top(&c.expr) {
                         Ok(v) => v,
@@ -752,7 +760,8 @@ impl<'p> Evaluator<'p> {
             }
         }
 
-        // Exceptions.
+        // Exceptions (their conditions share nothing: see `plan::memoise`).
+        env.memo_row = None;
         let plan = &self.policy.plan;
         // Exception `xi`: the rule at `plan.exceptions[xi]`.
         let exception = |xi: usize| {

@@ -5,8 +5,12 @@
 
 use chrono::NaiveDate;
 
+use std::collections::HashMap;
+
 use crate::model::EventKind;
-use crate::policy::{Body, Param, Rule, RuleKind};
+use crate::policy::expr::Expr;
+use crate::policy::expr::check::{Node, slot};
+use crate::policy::{Body, Param, Rule, RuleKind, Scope};
 
 /// The evaluation plan of a policy.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +28,9 @@ pub(crate) struct Plan {
     /// parameter's value only changes on a version's first or last day, so
     /// the periods start at those days.
     pub param_epochs: Vec<(NaiveDate, Vec<Option<i64>>)>,
+    /// The number of shared sub-expressions of the rules bound to a step
+    /// (slots of [`Node::Memo`], set by [`memoise`]).
+    pub memo_width: usize,
 }
 
 impl Plan {
@@ -80,6 +87,7 @@ impl Plan {
             defeaters,
             event_kind,
             param_epochs,
+            memo_width: 0,
         }
     }
 
@@ -90,6 +98,128 @@ impl Plan {
             .and_then(|i| self.param_epochs.get(i))
             .map_or(&[][..], |(_, v)| v.as_slice())
     }
+}
+
+/// The conditions of a rule version evaluated with a step bound to `step`:
+/// every version of an accountability rule and of a step avoidance rule
+/// (`when`, `who`, `evidence`).
+fn step_exprs(rule: &mut Rule) -> Vec<&mut Expr> {
+    let mut out = Vec::new();
+    for v in &mut rule.versions {
+        let bound_to_step = match &v.body {
+            Body::Accountability { .. } => true,
+            Body::Avoidance { scope, .. } => *scope == Scope::Step,
+            _ => false,
+        };
+        if !bound_to_step {
+            continue;
+        }
+        if let Some(c) = &mut v.when {
+            out.push(&mut c.expr);
+        }
+        match &mut v.body {
+            Body::Accountability { who, .. } => out.push(&mut who.expr),
+            Body::Avoidance { who, evidence, .. } => {
+                out.push(&mut who.expr);
+                if let Some(c) = evidence {
+                    out.push(&mut c.expr);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether a sub-expression is worth sharing (it calls a function, walks a
+/// list or chooses) and depends only on the task, the events, the review
+/// date, the bound step and parameters: no variable other than those, or
+/// than its own quantifier variables.
+fn shareable(e: &Expr) -> bool {
+    fn closed(e: &Expr, bound: &mut Vec<usize>) -> bool {
+        match &e.node {
+            Node::Var(v) => *v <= slot::BINDING || bound.contains(v),
+            Node::Quant(_, v, src, cond) => {
+                closed(src, bound) && {
+                    bound.push(*v);
+                    let ok = cond.as_deref().is_none_or(|c| closed(c, bound));
+                    bound.pop();
+                    ok
+                }
+            }
+            Node::Map(head, v, src, cond) => {
+                closed(src, bound) && {
+                    bound.push(*v);
+                    let ok =
+                        cond.as_deref().is_none_or(|c| closed(c, bound)) && closed(head, bound);
+                    bound.pop();
+                    ok
+                }
+            }
+            n => n.children().into_iter().all(|c| closed(c, bound)),
+        }
+    }
+    matches!(
+        e.node,
+        Node::Call(..) | Node::Quant(..) | Node::Map(..) | Node::If(..)
+    ) && closed(e, &mut Vec::new())
+}
+
+/// Common sub-expressions of the rules bound to a step: every shareable
+/// sub-expression that occurs more than once (by structure, see
+/// `checker::shape`) among their conditions is wrapped in [`Node::Memo`],
+/// with one slot per distinct sub-expression, so that an evaluation
+/// computes it once per step. Returns the number of slots.
+///
+/// Rules are evaluated rule by rule, so sharing happens across rules: the
+/// head of a step's managing unit, say, is found once for `acc.head` and
+/// `acc.acting_head`.
+pub(crate) fn memoise(rules: &mut [Rule]) -> usize {
+    fn count(e: &Expr, seen: &mut HashMap<String, usize>) {
+        if shareable(e) {
+            *seen.entry(crate::policy::checker::shape(e)).or_default() += 1;
+        }
+        for c in e.node.children() {
+            count(c, seen);
+        }
+    }
+    fn wrap(e: &mut Expr, seen: &HashMap<String, usize>, slots: &mut HashMap<String, usize>) {
+        for c in e.node.children_mut() {
+            wrap(c, seen, slots);
+        }
+        if !shareable(e) {
+            return;
+        }
+        let key = crate::policy::checker::shape(e);
+        if seen.get(&key).is_none_or(|n| *n < 2) {
+            return;
+        }
+        let next = slots.len();
+        let slot = *slots.entry(key).or_insert(next);
+        let span = e.span;
+        let placeholder = Expr {
+            node: Node::Lit(crate::policy::expr::check::Lit::None),
+            span,
+        };
+        let inner = std::mem::replace(e, placeholder);
+        *e = Expr {
+            node: Node::Memo(slot, Box::new(inner)),
+            span,
+        };
+    }
+    let mut seen = HashMap::new();
+    for r in rules.iter_mut() {
+        for e in step_exprs(r) {
+            count(e, &mut seen);
+        }
+    }
+    let mut slots = HashMap::new();
+    for r in rules.iter_mut() {
+        for e in step_exprs(r) {
+            wrap(e, &seen, &mut slots);
+        }
+    }
+    slots.len()
 }
 
 #[cfg(test)]
@@ -143,6 +273,101 @@ mod tests {
                 assert_eq!(plan.params_at(d), want.as_slice(), "{d}");
                 d = d.succ_opt().unwrap_or(end);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod memo_tests {
+    use crate::engine::Evaluator;
+    use crate::policy::Policy;
+    use crate::policy::expr::Expr;
+    use crate::policy::expr::check::Node;
+
+    fn memos<'e>(e: &'e Expr, out: &mut Vec<(usize, &'e Expr)>) {
+        if let Node::Memo(slot, inner) = &e.node {
+            out.push((*slot, inner));
+        }
+        for c in e.node.children() {
+            memos(c, out);
+        }
+    }
+
+    #[test]
+    fn shared_sub_expressions_of_step_rules_are_memoised_once_per_shape() {
+        let Ok(p) = Policy::bundled() else {
+            panic!("the bundled policy loads");
+        };
+        let mut found = Vec::new();
+        for r in &p.rules {
+            for v in &r.versions {
+                if let Some(c) = &v.when {
+                    memos(&c.expr, &mut found);
+                }
+                if let crate::policy::Body::Accountability { who, .. } = &v.body {
+                    memos(&who.expr, &mut found);
+                }
+            }
+        }
+        assert!(p.plan.memo_width > 0);
+        // Every slot is used at least twice, and by one shape only.
+        for slot in 0..p.plan.memo_width {
+            let uses: Vec<String> = found
+                .iter()
+                .filter(|(s, _)| *s == slot)
+                .map(|(_, e)| crate::policy::checker::shape(e))
+                .collect();
+            assert!(uses.len() >= 2, "slot {slot} used {} times", uses.len());
+            assert!(
+                uses.windows(2).all(|w| w[0] == w[1]),
+                "slot {slot}: {uses:?}"
+            );
+        }
+        // `acc.head` finds the head that `acc.acting_head` looks for: shared.
+        let head = p.rules.iter().find(|r| r.id.as_str() == "acc.head");
+        let Some(crate::policy::Body::Accountability { who, .. }) =
+            head.and_then(|r| r.versions.first()).map(|v| &v.body)
+        else {
+            panic!("acc.head is an accountability rule");
+        };
+        assert!(matches!(who.expr.node, Node::Memo(..)));
+    }
+
+    #[test]
+    fn sharing_sub_expressions_changes_no_determination() {
+        use crate::generate::{GenConfig, organisation, task};
+        use crate::model::{ValidCase, ValidOrganisation};
+        let Ok(p) = Policy::bundled() else {
+            panic!("the bundled policy loads");
+        };
+        // The same policy with no memo storage: every `Memo` evaluates its expression.
+        let mut unshared = p.clone();
+        unshared.plan.memo_width = 0;
+        let mut cases = crate::sample::corpus().unwrap_or_default();
+        for seed in 0..4 {
+            let cfg = GenConfig {
+                seed,
+                events_per_task: 6 + 6 * seed as usize,
+                avoidance_percent: 60,
+                ..GenConfig::default()
+            };
+            let org = organisation(&cfg);
+            let Ok(vorg) = ValidOrganisation::new(org.organisation.clone()) else {
+                panic!("generated organisations are valid");
+            };
+            let vorg = std::sync::Arc::new(vorg);
+            cases.extend(
+                (0..40).filter_map(|n| ValidCase::new(vorg.clone(), task(&cfg, &org, n)).ok()),
+            );
+        }
+        assert!(cases.len() > 150);
+        let as_of = crate::sample::as_of();
+        for case in &cases {
+            let shared = Evaluator::new(&p).explain(true).evaluate(case, as_of);
+            let plain = Evaluator::new(&unshared)
+                .explain(true)
+                .evaluate(case, as_of);
+            assert_eq!(shared, plain, "task {}", case.task().id);
         }
     }
 }

@@ -187,7 +187,7 @@ enum Tri {
 }
 
 /// A span-free rendering of a node, to compare sub-expressions by structure.
-fn shape(e: &Expr) -> String {
+pub(crate) fn shape(e: &Expr) -> String {
     fn w(e: &Expr, s: &mut String) {
         use std::fmt::Write as _;
         match &e.node {
@@ -200,6 +200,8 @@ fn shape(e: &Expr) -> String {
             Node::KindEvents(k) => {
                 let _ = write!(s, "events_of_kind{k}");
             }
+            // A shared sub-expression has the shape of what it shares.
+            Node::Memo(_, a) => w(a, s),
             Node::Param(p) => {
                 let _ = write!(s, "p{p}");
             }
@@ -301,6 +303,8 @@ fn node_tag(n: &Node) -> String {
 fn simplify(e: &Expr) -> Expr {
     let span = e.span;
     let node = match &e.node {
+        // The static checks read the shared sub-expression itself.
+        Node::Memo(_, inner) => return simplify(inner),
         Node::And(a, b) => {
             let (a, b) = (simplify(a), simplify(b));
             match (&a.node, &b.node) {
@@ -375,6 +379,7 @@ fn lit_cmp(op: Cmp, a: &Lit, b: &Lit) -> Option<bool> {
 /// Folds a boolean condition; `event_kind` is the rule's event filter, if any.
 fn fold(e: &Expr, event_kind: Option<&str>) -> Tri {
     match &e.node {
+        Node::Memo(_, inner) => fold(inner, event_kind),
         Node::Lit(Lit::Bool(b)) => {
             if *b {
                 Tri::True

@@ -920,7 +920,9 @@ pub(crate) fn load_many(texts: &[(String, String)]) -> Result<Policy, PolicyErro
         .enumerate()
         .map(|(i, r)| (r.id.clone(), i))
         .collect();
-    let plan = crate::engine::Plan::new(&rules, &params);
+    let memo_width = crate::engine::memoise(&mut rules);
+    let mut plan = crate::engine::Plan::new(&rules, &params);
+    plan.memo_width = memo_width;
     Ok(Policy {
         plan,
         meta: PolicyMeta {

@@ -733,6 +733,66 @@ pub enum Node {
     /// `kind_source` so that the quantifier walks only those events. The
     /// condition still tests the kind, so the result is the same.
     KindEvents(usize),
+    /// A sub-expression that occurs more than once in the conditions of the
+    /// rules bound to a step, and depends only on the task, the events, the
+    /// review date, the step and parameters: its value is computed once per
+    /// step and shared (slot `.0` of the evaluation's memo). Set at load by
+    /// `engine::plan::memoise`; the result is the same as evaluating `.1`.
+    Memo(usize, Box<Expr>),
+}
+
+impl Node {
+    /// The direct sub-expressions, in evaluation order.
+    pub(crate) fn children(&self) -> Vec<&Expr> {
+        match self {
+            Node::Lit(_) | Node::Var(_) | Node::Param(_) | Node::KindEvents(_) => Vec::new(),
+            Node::Field(a, _) | Node::Len(a) | Node::Not(a) | Node::Memo(_, a) => vec![a],
+            Node::Call(_, xs) | Node::List(xs) => xs.iter().collect(),
+            Node::And(a, b)
+            | Node::Or(a, b)
+            | Node::Cmp(_, a, b)
+            | Node::In(a, b)
+            | Node::Add(a, b)
+            | Node::Sub(a, b)
+            | Node::DateAdd(a, b, _)
+            | Node::Concat(a, b) => vec![a, b],
+            Node::Quant(_, _, src, cond) => {
+                std::iter::once(&**src).chain(cond.as_deref()).collect()
+            }
+            Node::Map(head, _, src, cond) => [&**src]
+                .into_iter()
+                .chain(cond.as_deref())
+                .chain([&**head])
+                .collect(),
+            Node::If(c, a, b) => vec![c, a, b],
+        }
+    }
+
+    /// The direct sub-expressions, mutable, in the order of [`Node::children`].
+    pub(crate) fn children_mut(&mut self) -> Vec<&mut Expr> {
+        match self {
+            Node::Lit(_) | Node::Var(_) | Node::Param(_) | Node::KindEvents(_) => Vec::new(),
+            Node::Field(a, _) | Node::Len(a) | Node::Not(a) | Node::Memo(_, a) => vec![a],
+            Node::Call(_, xs) | Node::List(xs) => xs.iter_mut().collect(),
+            Node::And(a, b)
+            | Node::Or(a, b)
+            | Node::Cmp(_, a, b)
+            | Node::In(a, b)
+            | Node::Add(a, b)
+            | Node::Sub(a, b)
+            | Node::DateAdd(a, b, _)
+            | Node::Concat(a, b) => vec![a, b],
+            Node::Quant(_, _, src, cond) => std::iter::once(&mut **src)
+                .chain(cond.as_deref_mut())
+                .collect(),
+            Node::Map(head, _, src, cond) => [&mut **src]
+                .into_iter()
+                .chain(cond.as_deref_mut())
+                .chain([&mut **head])
+                .collect(),
+            Node::If(c, a, b) => vec![c, a, b],
+        }
+    }
 }
 
 /// For a quantifier or map over `events` whose condition's leftmost conjunct
