@@ -377,6 +377,16 @@ impl<'a> Env<'a, '_> {
                     compare(self, *op, &x, &y)
                 }
             },
+            Node::In(..) | Node::Quant(Quant::Exists | Quant::All, ..) => self.test_other(e)?,
+            _ => self.eval(e)?.truthy(),
+        })
+    }
+
+    /// The rarer parts of [`Env::test_part`] (`in`, `exists`, `all`), out of
+    /// line so that the common comparisons stay in a small function.
+    #[inline(never)]
+    fn test_other(&mut self, e: &'a Expr) -> Result<bool, RuntimeError> {
+        Ok(match &e.node {
             Node::In(a, b) => {
                 let x = self.eval(a)?;
                 let l = self.eval(b)?;
@@ -607,10 +617,96 @@ impl<'a> Env<'a, '_> {
         })
     }
 
+    /// A field of a value: dispatches on the kind of value, each kind in a
+    /// small function of its own.
+    #[inline]
     fn field(&self, base: &V<'a>, f: F) -> V<'a> {
+        match *base {
+            V::None => V::None,
+            V::Task => self.task_field(f),
+            V::Step(i) => self.step_field(i, f),
+            V::Event(i) => self.event_field(i, f),
+            V::Finding(i) => self.finding_field(i, f),
+            _ => self.other_field(base, f),
+        }
+    }
+
+    /// Fields of the task (`task.*`).
+    #[inline(never)]
+    fn task_field(&self, f: F) -> V<'a> {
         let facts = self.facts;
         let case = facts.case;
         let task = case.task();
+        let od = |d: Option<NaiveDate>| d.map_or(V::None, V::Date);
+        let oo = |o: Option<&'a OfficialId>| o.map_or(V::None, V::Off);
+        let units = |v: &'a Vec<UnitId>| V::Lazy(Lazy::Units(v));
+        match f {
+            F::TId => V::Str(task.id.as_str()),
+            F::TTitle => V::Str(&task.title),
+            F::TUnit => V::Unit(&task.unit),
+            F::TField => V::Field(&task.field),
+            F::TCompetentUnit => V::Unit(&task.competent_unit),
+            F::TOrigin => V::Str(origin_name(task.origin)),
+            F::TReceived => V::Date(facts.task.received),
+            F::TDue => od(facts.task.due),
+            F::TEffectiveDue => od(facts.task.effective_due),
+            F::TCurrentDue => od(facts.task.current_due),
+            F::TClosed => od(facts.task.closed),
+            F::TLateDays => V::Int(facts.task.late_days),
+            F::TOverdue => V::Bool(facts.task.late_days > 0),
+            F::TStoppedDays => V::Int(facts.task.clock_stopped_days),
+            F::TSteps => V::Lazy(Lazy::Steps),
+            F::TStakeholders => units(&task.stakeholders),
+            F::TMandatory => units(&task.legal.mandatory_consultees),
+            F::TSuperiorApproval => V::Bool(task.legal.superior_approval.is_some()),
+            F::TNew => V::Bool(task.flags.new),
+            F::TDifficult => V::Bool(task.flags.difficult),
+            F::TUnprecedented => V::Bool(task.flags.unprecedented),
+            F::TPilot => V::Bool(task.flags.pilot),
+            F::TIncompleteLegal => V::Bool(task.flags.incomplete_legal_basis),
+            F::TNovel => V::Bool(task.flags.any()),
+            F::TAssignedBy => oo(task.assigned_by.as_ref()),
+            F::TExtensions => V::Int(facts.task.extensions),
+            F::TApologies => V::Int(facts.task.apologies),
+            F::TEnd => V::Date(facts.end),
+            F::TPublished => V::Lazy(Lazy::Strs(&task.legal.published_documents)),
+            _ => V::None,
+        }
+    }
+
+    /// Fields of a step (`step.*`, `p.*` over `task.steps`).
+    #[inline(never)]
+    fn step_field(&self, i: u32, f: F) -> V<'a> {
+        let facts = self.facts;
+        let od = |d: Option<NaiveDate>| d.map_or(V::None, V::Date);
+        let oo = |o: Option<&'a OfficialId>| o.map_or(V::None, V::Off);
+        let ou = |u: Option<&'a UnitId>| u.map_or(V::None, V::Unit);
+        let Some(s) = self.step(i) else {
+            return V::None;
+        };
+        let ix = i as usize;
+        match f {
+            F::SId => V::Str(s.id.as_str()),
+            F::SKind => V::Str(s.kind.name()),
+            F::SIndex => V::Int(i64::from(i)),
+            F::SAssignee => oo(s.assignee.as_ref()),
+            F::SDeputy => oo(s.deputy.as_ref()),
+            F::SCollective => ou(s.collective.as_ref()),
+            F::SDue => od(s.due),
+            F::SEvents => V::Lazy(Lazy::StepEvents(i)),
+            F::SStarted => od(facts.step_started.get(ix).copied().flatten()),
+            F::SCompleted => od(facts.step_completed.get(ix).copied().flatten()),
+            F::SDate => V::Date(facts.step_date(ix)),
+            F::SDone => od(facts.step_done.get(ix).copied().flatten()),
+            _ => V::None,
+        }
+    }
+
+    /// Fields of an event (`e.*`, `x.*` over events).
+    #[inline(never)]
+    fn event_field(&self, i: u32, f: F) -> V<'a> {
+        let facts = self.facts;
+        let case = facts.case;
         let org = case.org();
         let od = |d: Option<NaiveDate>| d.map_or(V::None, V::Date);
         let oo = |o: Option<&'a OfficialId>| o.map_or(V::None, V::Off);
@@ -618,249 +714,220 @@ impl<'a> Env<'a, '_> {
         let offs = |v: &'a Vec<OfficialId>| V::Lazy(Lazy::Offs(v));
         let units = |v: &'a Vec<UnitId>| V::Lazy(Lazy::Units(v));
         let empty = V::Lazy(Lazy::Empty);
-        match (base, f) {
-            (&V::None, _) => V::None,
-            (&V::Task, f) => match f {
-                F::TId => V::Str(task.id.as_str()),
-                F::TTitle => V::Str(&task.title),
-                F::TUnit => V::Unit(&task.unit),
-                F::TField => V::Field(&task.field),
-                F::TCompetentUnit => V::Unit(&task.competent_unit),
-                F::TOrigin => V::Str(origin_name(task.origin)),
-                F::TReceived => V::Date(facts.task.received),
-                F::TDue => od(facts.task.due),
-                F::TEffectiveDue => od(facts.task.effective_due),
-                F::TCurrentDue => od(facts.task.current_due),
-                F::TClosed => od(facts.task.closed),
-                F::TLateDays => V::Int(facts.task.late_days),
-                F::TOverdue => V::Bool(facts.task.late_days > 0),
-                F::TStoppedDays => V::Int(facts.task.clock_stopped_days),
-                F::TSteps => V::Lazy(Lazy::Steps),
-                F::TStakeholders => units(&task.stakeholders),
-                F::TMandatory => units(&task.legal.mandatory_consultees),
-                F::TSuperiorApproval => V::Bool(task.legal.superior_approval.is_some()),
-                F::TNew => V::Bool(task.flags.new),
-                F::TDifficult => V::Bool(task.flags.difficult),
-                F::TUnprecedented => V::Bool(task.flags.unprecedented),
-                F::TPilot => V::Bool(task.flags.pilot),
-                F::TIncompleteLegal => V::Bool(task.flags.incomplete_legal_basis),
-                F::TNovel => V::Bool(task.flags.any()),
-                F::TAssignedBy => oo(task.assigned_by.as_ref()),
-                F::TExtensions => V::Int(facts.task.extensions),
-                F::TApologies => V::Int(facts.task.apologies),
-                F::TEnd => V::Date(facts.end),
-                F::TPublished => V::Lazy(Lazy::Strs(&task.legal.published_documents)),
+        let Some(e) = self.event(i) else {
+            return V::None;
+        };
+        let k = &e.kind;
+        match f {
+            F::EId => V::Str(e.id.as_str()),
+            F::EKind => V::Str(k.name()),
+            F::EActor => V::Off(&e.actor),
+            F::EStep => facts
+                .event_step
+                .get(i as usize)
+                .copied()
+                .flatten()
+                .map_or(V::None, V::Step),
+            F::EDate => facts
+                .event_dates
+                .get(i as usize)
+                .copied()
+                .map_or(V::None, V::Date),
+            F::EIndex => V::Int(i64::from(i)),
+            F::ETo => match k {
+                EventKind::Assigned { to }
+                | EventKind::InstructionRequested { to, .. }
+                | EventKind::OrderGiven { to } => V::Off(to),
+                EventKind::Reminder { to } => oo(to.as_ref()),
                 _ => V::None,
             },
-            (&V::Step(i), f) => {
-                let Some(s) = self.step(i) else {
-                    return V::None;
-                };
-                let ix = i as usize;
-                match f {
-                    F::SId => V::Str(s.id.as_str()),
-                    F::SKind => V::Str(s.kind.name()),
-                    F::SIndex => V::Int(i64::from(i)),
-                    F::SAssignee => oo(s.assignee.as_ref()),
-                    F::SDeputy => oo(s.deputy.as_ref()),
-                    F::SCollective => ou(s.collective.as_ref()),
-                    F::SDue => od(s.due),
-                    F::SEvents => V::Lazy(Lazy::StepEvents(i)),
-                    F::SStarted => od(facts.step_started.get(ix).copied().flatten()),
-                    F::SCompleted => od(facts.step_completed.get(ix).copied().flatten()),
-                    F::SDate => V::Date(facts.step_date(ix)),
-                    F::SDone => od(facts.step_done.get(ix).copied().flatten()),
-                    _ => V::None,
+            F::EToUnit => match k {
+                EventKind::TransferredUp { to_unit }
+                | EventKind::TransferredSideways { to_unit } => V::Unit(to_unit),
+                EventKind::Returned { to_unit, .. } => ou(to_unit.as_ref()),
+                _ => V::None,
+            },
+            F::EReason => match k {
+                EventKind::Declined { reason, .. }
+                | EventKind::Returned { reason, .. }
+                | EventKind::DeadlineExtended { reason, .. }
+                | EventKind::ObstacleCertified { reason, .. }
+                | EventKind::WrittenObjection { reason, .. } => V::Str(reason),
+                _ => V::None,
+            },
+            F::ELegalBasis => match k {
+                EventKind::Declined { legal_basis, .. }
+                | EventKind::Returned { legal_basis, .. } => {
+                    legal_basis.as_deref().map_or(V::None, V::Str)
                 }
-            }
-            (&V::Event(i), f) => {
-                let Some(e) = self.event(i) else {
-                    return V::None;
-                };
-                let k = &e.kind;
-                match f {
-                    F::EId => V::Str(e.id.as_str()),
-                    F::EKind => V::Str(k.name()),
-                    F::EActor => V::Off(&e.actor),
-                    F::EStep => facts
-                        .event_step
-                        .get(i as usize)
-                        .copied()
-                        .flatten()
-                        .map_or(V::None, V::Step),
-                    F::EDate => facts
-                        .event_dates
-                        .get(i as usize)
-                        .copied()
-                        .map_or(V::None, V::Date),
-                    F::EIndex => V::Int(i64::from(i)),
-                    F::ETo => match k {
-                        EventKind::Assigned { to }
-                        | EventKind::InstructionRequested { to, .. }
-                        | EventKind::OrderGiven { to } => V::Off(to),
-                        EventKind::Reminder { to } => oo(to.as_ref()),
-                        _ => V::None,
-                    },
-                    F::EToUnit => match k {
-                        EventKind::TransferredUp { to_unit }
-                        | EventKind::TransferredSideways { to_unit } => V::Unit(to_unit),
-                        EventKind::Returned { to_unit, .. } => ou(to_unit.as_ref()),
-                        _ => V::None,
-                    },
-                    F::EReason => match k {
-                        EventKind::Declined { reason, .. }
-                        | EventKind::Returned { reason, .. }
-                        | EventKind::DeadlineExtended { reason, .. }
-                        | EventKind::ObstacleCertified { reason, .. }
-                        | EventKind::WrittenObjection { reason, .. } => V::Str(reason),
-                        _ => V::None,
-                    },
-                    F::ELegalBasis => match k {
-                        EventKind::Declined { legal_basis, .. }
-                        | EventKind::Returned { legal_basis, .. } => {
-                            legal_basis.as_deref().map_or(V::None, V::Str)
-                        }
-                        _ => V::None,
-                    },
-                    F::EAddressees => match k {
-                        EventKind::ConsultationRequested { addressees, .. } => units(addressees),
-                        _ => empty,
-                    },
-                    F::EReplyBy => match k {
-                        EventKind::ConsultationRequested { reply_by, .. } => od(*reply_by),
-                        _ => V::None,
-                    },
-                    F::EUnit => match k {
-                        EventKind::ConsultationReplied { unit, .. } => V::Unit(unit),
-                        _ => V::None,
-                    },
-                    F::EPosition => match k {
-                        EventKind::ConsultationReplied { position, .. } => V::Str(match position {
-                            crate::model::ReplyPosition::Clear => "clear",
-                            crate::model::ReplyPosition::Vague => "vague",
-                        }),
-                        _ => V::None,
-                    },
-                    F::ERequest => match k {
-                        EventKind::ConsultationReplied {
-                            request: Some(r), ..
-                        } => case
-                            .events()
-                            .iter()
-                            .take(facts.n_events)
-                            .position(|x| &x.id == r)
-                            .and_then(|p| u32::try_from(p).ok())
-                            .map_or(V::None, V::Event),
-                        _ => V::None,
-                    },
-                    F::ERecommendation => V::Bool(matches!(
-                        k,
-                        EventKind::ProposalSubmitted {
-                            recommendation: true
-                        }
-                    )),
-                    F::EInPrincipleOnly => V::Bool(matches!(
-                        k,
-                        EventKind::DecisionIssued {
-                            in_principle_only: true
-                        }
-                    )),
-                    F::EMode => match k {
-                        EventKind::Signed { mode, .. } => V::Str(signing_name(*mode)),
-                        _ => V::None,
-                    },
-                    F::EDelegation => match k {
-                        EventKind::Signed {
-                            delegation: Some(d),
-                            ..
-                        } => org.delegation(d).map_or(V::None, V::Del),
-                        _ => V::None,
-                    },
-                    F::ENewDeadline => match k {
-                        EventKind::DeadlineExtended { new_deadline, .. } => V::Date(*new_deadline),
-                        _ => V::None,
-                    },
-                    F::ENewReturnDate => match k {
-                        EventKind::ApologyIssued { new_return_date } => V::Date(*new_return_date),
-                        _ => V::None,
-                    },
-                    F::EAnswerBy => match k {
-                        EventKind::InstructionRequested { answer_by, .. } => od(*answer_by),
-                        _ => V::None,
-                    },
-                    F::ESuperior => match k {
-                        EventKind::WrittenObjection { superior, .. } => V::Off(superior),
-                        _ => V::None,
-                    },
-                    F::EApprovedBy => match k {
-                        EventKind::InnovationApproved { approved_by } => V::Off(approved_by),
-                        _ => V::None,
-                    },
-                    F::EForceMajeure => V::Bool(matches!(
-                        k,
-                        EventKind::ObstacleCertified {
-                            force_majeure: true,
-                            ..
-                        }
-                    )),
-                    F::EInFavour => match k {
-                        EventKind::Vote { in_favour, .. } => offs(in_favour),
-                        _ => empty,
-                    },
-                    F::EDissent => match k {
-                        EventKind::Vote { dissent, .. } => offs(dissent),
-                        _ => empty,
-                    },
-                    F::ECollective => match k {
-                        EventKind::Vote { collective, .. } => V::Unit(collective),
-                        _ => V::None,
-                    },
-                    F::EDocuments => match k {
-                        EventKind::SupplementRequested { documents } => {
-                            V::Lazy(Lazy::Strs(documents))
-                        }
-                        _ => empty,
-                    },
-                    F::ESpoke | F::ESilent => match k {
-                        EventKind::MeetingHeld { items, .. } => {
-                            let mut out: Vec<V<'a>> = Vec::new();
-                            for it in items {
-                                let src = if f == F::ESpoke {
-                                    &it.spoke
-                                } else {
-                                    &it.silent
-                                };
-                                for o in src {
-                                    if !out.iter().any(|x| x.as_official() == Some(o)) {
-                                        out.push(V::Off(o));
-                                    }
-                                }
+                _ => V::None,
+            },
+            F::EAddressees => match k {
+                EventKind::ConsultationRequested { addressees, .. } => units(addressees),
+                _ => empty,
+            },
+            F::EReplyBy => match k {
+                EventKind::ConsultationRequested { reply_by, .. } => od(*reply_by),
+                _ => V::None,
+            },
+            F::EUnit => match k {
+                EventKind::ConsultationReplied { unit, .. } => V::Unit(unit),
+                _ => V::None,
+            },
+            F::EPosition => match k {
+                EventKind::ConsultationReplied { position, .. } => V::Str(match position {
+                    crate::model::ReplyPosition::Clear => "clear",
+                    crate::model::ReplyPosition::Vague => "vague",
+                }),
+                _ => V::None,
+            },
+            F::ERequest => match k {
+                EventKind::ConsultationReplied {
+                    request: Some(r), ..
+                } => case
+                    .events()
+                    .iter()
+                    .take(facts.n_events)
+                    .position(|x| &x.id == r)
+                    .and_then(|p| u32::try_from(p).ok())
+                    .map_or(V::None, V::Event),
+                _ => V::None,
+            },
+            F::ERecommendation => V::Bool(matches!(
+                k,
+                EventKind::ProposalSubmitted {
+                    recommendation: true
+                }
+            )),
+            F::EInPrincipleOnly => V::Bool(matches!(
+                k,
+                EventKind::DecisionIssued {
+                    in_principle_only: true
+                }
+            )),
+            F::EMode => match k {
+                EventKind::Signed { mode, .. } => V::Str(signing_name(*mode)),
+                _ => V::None,
+            },
+            F::EDelegation => match k {
+                EventKind::Signed {
+                    delegation: Some(d),
+                    ..
+                } => org.delegation(d).map_or(V::None, V::Del),
+                _ => V::None,
+            },
+            F::ENewDeadline => match k {
+                EventKind::DeadlineExtended { new_deadline, .. } => V::Date(*new_deadline),
+                _ => V::None,
+            },
+            F::ENewReturnDate => match k {
+                EventKind::ApologyIssued { new_return_date } => V::Date(*new_return_date),
+                _ => V::None,
+            },
+            F::EAnswerBy => match k {
+                EventKind::InstructionRequested { answer_by, .. } => od(*answer_by),
+                _ => V::None,
+            },
+            F::ESuperior => match k {
+                EventKind::WrittenObjection { superior, .. } => V::Off(superior),
+                _ => V::None,
+            },
+            F::EApprovedBy => match k {
+                EventKind::InnovationApproved { approved_by } => V::Off(approved_by),
+                _ => V::None,
+            },
+            F::EForceMajeure => V::Bool(matches!(
+                k,
+                EventKind::ObstacleCertified {
+                    force_majeure: true,
+                    ..
+                }
+            )),
+            F::EInFavour => match k {
+                EventKind::Vote { in_favour, .. } => offs(in_favour),
+                _ => empty,
+            },
+            F::EDissent => match k {
+                EventKind::Vote { dissent, .. } => offs(dissent),
+                _ => empty,
+            },
+            F::ECollective => match k {
+                EventKind::Vote { collective, .. } => V::Unit(collective),
+                _ => V::None,
+            },
+            F::EDocuments => match k {
+                EventKind::SupplementRequested { documents } => V::Lazy(Lazy::Strs(documents)),
+                _ => empty,
+            },
+            F::ESpoke | F::ESilent => match k {
+                EventKind::MeetingHeld { items, .. } => {
+                    let mut out: Vec<V<'a>> = Vec::new();
+                    for it in items {
+                        let src = if f == F::ESpoke {
+                            &it.spoke
+                        } else {
+                            &it.silent
+                        };
+                        for o in src {
+                            if !out.iter().any(|x| x.as_official() == Some(o)) {
+                                out.push(V::Off(o));
                             }
-                            V::List(Rc::new(out))
                         }
-                        _ => empty,
-                    },
-                    F::EAbsent => match k {
-                        EventKind::MeetingHeld {
-                            absent_with_leave, ..
-                        } => offs(absent_with_leave),
-                        _ => empty,
-                    },
-                    F::ERecused => match k {
-                        EventKind::MeetingHeld { recused, .. } => offs(recused),
-                        _ => empty,
-                    },
-                    F::EDocument => e.document.as_deref().map_or(V::None, V::Str),
-                    F::EItems => match k {
-                        EventKind::MeetingHeld { items, .. } => V::Lazy(Lazy::Items(
-                            i,
-                            u32::try_from(items.len()).unwrap_or(u32::MAX),
-                        )),
-                        _ => empty,
-                    },
-                    _ => V::None,
+                    }
+                    V::List(Rc::new(out))
                 }
-            }
+                _ => empty,
+            },
+            F::EAbsent => match k {
+                EventKind::MeetingHeld {
+                    absent_with_leave, ..
+                } => offs(absent_with_leave),
+                _ => empty,
+            },
+            F::ERecused => match k {
+                EventKind::MeetingHeld { recused, .. } => offs(recused),
+                _ => empty,
+            },
+            F::EDocument => e.document.as_deref().map_or(V::None, V::Str),
+            F::EItems => match k {
+                EventKind::MeetingHeld { items, .. } => V::Lazy(Lazy::Items(
+                    i,
+                    u32::try_from(items.len()).unwrap_or(u32::MAX),
+                )),
+                _ => empty,
+            },
+            _ => V::None,
+        }
+    }
+
+    /// Fields of a finding (`finding.*`, `f.*` over `findings`).
+    #[inline(never)]
+    fn finding_field(&self, i: u32, f: F) -> V<'a> {
+        let Some(x) = self.findings.get(i as usize) else {
+            return V::None;
+        };
+        match f {
+            F::FRule => V::Str(x.rule),
+            F::FBehaviour => V::Str(x.behaviour.name()),
+            F::FSeverity => V::Str(x.severity.name()),
+            F::FOfficial => V::OwnedOff(x.official.clone()),
+            F::FStep => x.step.map_or(V::None, V::Step),
+            F::FEvidence => V::Lazy(Lazy::Evidence(i)),
+            F::FDate => V::Date(x.date),
+            _ => V::None,
+        }
+    }
+
+    /// Fields of units, officials, delegations and agenda items.
+    #[inline(never)]
+    fn other_field(&self, base: &V<'a>, f: F) -> V<'a> {
+        let facts = self.facts;
+        let case = facts.case;
+        let org = case.org();
+        let ou = |u: Option<&'a UnitId>| u.map_or(V::None, V::Unit);
+        let offs = |v: &'a Vec<OfficialId>| V::Lazy(Lazy::Offs(v));
+        match (base, f) {
+            (&V::None, _) => V::None,
             (&V::Item(ei, ii), f) => {
                 let item = match self.event(ei).map(|e| &e.kind) {
                     Some(EventKind::MeetingHeld { items, .. }) => items.get(ii as usize),
@@ -909,21 +976,6 @@ impl<'a> Env<'a, '_> {
                 F::DValidUntil => V::Date(d.valid_until),
                 _ => V::None,
             },
-            (&V::Finding(i), f) => {
-                let Some(x) = self.findings.get(i as usize) else {
-                    return V::None;
-                };
-                match f {
-                    F::FRule => V::Str(x.rule),
-                    F::FBehaviour => V::Str(x.behaviour.name()),
-                    F::FSeverity => V::Str(x.severity.name()),
-                    F::FOfficial => V::OwnedOff(x.official.clone()),
-                    F::FStep => x.step.map_or(V::None, V::Step),
-                    F::FEvidence => V::Lazy(Lazy::Evidence(i)),
-                    F::FDate => V::Date(x.date),
-                    _ => V::None,
-                }
-            }
             _ => V::None,
         }
     }
