@@ -378,17 +378,20 @@ struct Scratch {
 
 impl Scratch {
     /// The calling thread's storage (empty if another evaluation holds it).
-    fn take() -> Scratch {
-        SCRATCH.with(std::cell::RefCell::take)
+    /// Boxed, so that taking and giving it back moves a pointer.
+    fn take() -> Box<Scratch> {
+        SCRATCH
+            .with(std::cell::Cell::take)
+            .unwrap_or_default()
     }
     /// Gives the storage back to the calling thread.
-    fn give_back(self) {
-        SCRATCH.with(|s| s.replace(self));
+    fn give_back(self: Box<Self>) {
+        SCRATCH.with(|s| s.set(Some(self)));
     }
 }
 
 thread_local! {
-    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+    static SCRATCH: std::cell::Cell<Option<Box<Scratch>>> = const { std::cell::Cell::new(None) };
 }
 
 impl<'p> Evaluator<'p> {
@@ -535,7 +538,7 @@ impl<'p> Evaluator<'p> {
             order,
             rank,
             ..
-        } = &mut scratch;
+        } = &mut *scratch;
         for v in acc_sources.iter_mut() {
             v.clear();
         }
