@@ -450,6 +450,11 @@ impl<'p> Evaluator<'p> {
 
     /// Evaluates one case as of `as_of`.
     ///
+    /// The working vectors (facts, bindings, raw findings) are kept by the
+    /// calling thread between calls, so a thread that evaluates many cases
+    /// allocates little more than each [`Determination`]; they stay at the
+    /// size of the largest case the thread has evaluated.
+    ///
     /// # Errors
     /// [`EvalError`] when the date is outside the policy or a deadline falls outside the calendar.
     pub fn evaluate(&self, case: &ValidCase, as_of: NaiveDate) -> Result<Determination, EvalError> {
