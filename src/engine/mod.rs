@@ -380,9 +380,7 @@ impl Scratch {
     /// The calling thread's storage (empty if another evaluation holds it).
     /// Boxed, so that taking and giving it back moves a pointer.
     fn take() -> Box<Scratch> {
-        SCRATCH
-            .with(std::cell::Cell::take)
-            .unwrap_or_default()
+        SCRATCH.with(std::cell::Cell::take).unwrap_or_default()
     }
     /// Gives the storage back to the calling thread.
     fn give_back(self: Box<Self>) {
