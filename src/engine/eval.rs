@@ -155,10 +155,10 @@ pub(crate) struct Env<'a, 'f> {
     pub params: &'a [Option<i64>],
     pub vars: Vec<V<'a>>,
     pub findings: &'f [FindingView<'a>],
-    /// Values of shared sub-expressions ([`Node::Memo`]), `memo_width` per
-    /// step: row `memo_row` while a rule is bound to a step, else none.
+    /// Values of shared sub-expressions ([`Node::Memo`]): one row per step,
+    /// then one per finding, each as wide as its group's slots. `memo_row`
+    /// is where the row of the bound step or finding starts, if any.
     pub memo: Vec<Option<V<'a>>>,
-    pub memo_width: usize,
     pub memo_row: Option<usize>,
 }
 
@@ -473,7 +473,7 @@ impl<'a> Env<'a, '_> {
         Ok(match &e.node {
             Node::KindEvents(k) => V::Lazy(Lazy::KindEvents(*k)),
             Node::Memo(slot, inner) => {
-                let at = self.memo_row.map(|r| r * self.memo_width + slot);
+                let at = self.memo_row.map(|r| r + slot);
                 if let Some(v) = at.and_then(|i| self.memo.get(i)).and_then(Option::as_ref) {
                     return Ok(v.clone());
                 }

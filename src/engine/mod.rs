@@ -507,8 +507,7 @@ impl<'p> Evaluator<'p> {
             findings: &[],
             last_false: None,
             last_top: None,
-            memo: vec![None; self.policy.plan.memo_width * task.steps.len()],
-            memo_width: self.policy.plan.memo_width,
+            memo: vec![None; self.policy.plan.memo_widths.0 * task.steps.len()],
             memo_row: None,
         };
         let params_for = |d: NaiveDate| self.policy.plan.params_at(d);
@@ -629,7 +628,7 @@ impl<'p> Evaluator<'p> {
                 }
                 // Shared sub-expressions are kept per step (see `plan::memoise`).
                 env.memo_row = match b.b1 {
-                    Some(Bound::Step(i)) => Some(i as usize),
+                    Some(Bound::Step(i)) => Some(i as usize * self.policy.plan.memo_widths.0),
                     _ => None,
                 };
                 let ok = match &version.when {
@@ -1087,6 +1086,15 @@ impl<'p> Evaluator<'p> {
         // Consequences of standing findings.
         let mut consequences: Vec<Consequence> = Vec::new();
         env.findings = &views;
+        // Memo rows of the findings, after the steps' (see `plan::memoise`).
+        let (step_width, finding_width) = self.policy.plan.memo_widths;
+        let findings_memo = step_width * task.steps.len();
+        // Grown exactly: a doubled vector may reach glibc's large requests,
+        // which cost a consolidation of the small free chunks.
+        let memo_len = findings_memo + finding_width * findings.len();
+        env.memo
+            .reserve_exact(memo_len.saturating_sub(env.memo.len()));
+        env.memo.resize(memo_len, None);
         let standing: Vec<V<'_>> = findings
             .iter()
             .enumerate()
@@ -1131,6 +1139,7 @@ impl<'p> Evaluator<'p> {
                     continue;
                 }
                 matched += 1;
+                env.memo_row = Some(findings_memo + fi * finding_width);
                 env.params = params_for(f.act_date);
                 env.vars.truncate(5);
                 set_var(&mut env.vars, 3, V::Finding(fi as u32));

@@ -28,9 +28,10 @@ pub(crate) struct Plan {
     /// parameter's value only changes on a version's first or last day, so
     /// the periods start at those days.
     pub param_epochs: Vec<(NaiveDate, Vec<Option<i64>>)>,
-    /// The number of shared sub-expressions of the rules bound to a step
-    /// (slots of [`Node::Memo`], set by [`memoise`]).
-    pub memo_width: usize,
+    /// The number of shared sub-expressions (slots of [`Node::Memo`], set
+    /// by [`memoise`]) of the rules bound to a step, and of those bound to a
+    /// finding: the widths of a step's and of a finding's memo row.
+    pub memo_widths: (usize, usize),
 }
 
 impl Plan {
@@ -87,7 +88,7 @@ impl Plan {
             defeaters,
             event_kind,
             param_epochs,
-            memo_width: 0,
+            memo_widths: (0, 0),
         }
     }
 
@@ -100,18 +101,27 @@ impl Plan {
     }
 }
 
-/// The conditions of a rule version evaluated with a step bound to `step`:
-/// every version of an accountability rule and of a step avoidance rule
-/// (`when`, `who`, `evidence`).
-fn step_exprs(rule: &mut Rule) -> Vec<&mut Expr> {
+/// What a rule's conditions are evaluated with in slot 3, for sharing
+/// sub-expressions: a step (accountability rules and step avoidance rules)
+/// or a finding (consequence rules).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bound {
+    Step,
+    Finding,
+}
+
+/// The conditions of a rule's versions evaluated with `bound` in slot 3
+/// (`when`, `who`, `evidence`, `to`).
+fn bound_exprs(rule: &mut Rule, bound: Bound) -> Vec<&mut Expr> {
     let mut out = Vec::new();
     for v in &mut rule.versions {
-        let bound_to_step = match &v.body {
-            Body::Accountability { .. } => true,
-            Body::Avoidance { scope, .. } => *scope == Scope::Step,
-            _ => false,
+        let class = match &v.body {
+            Body::Accountability { .. } => Some(Bound::Step),
+            Body::Avoidance { scope, .. } if *scope == Scope::Step => Some(Bound::Step),
+            Body::Consequence { .. } => Some(Bound::Finding),
+            _ => None,
         };
-        if !bound_to_step {
+        if class != Some(bound) {
             continue;
         }
         if let Some(c) = &mut v.when {
@@ -125,6 +135,7 @@ fn step_exprs(rule: &mut Rule) -> Vec<&mut Expr> {
                     out.push(&mut c.expr);
                 }
             }
+            Body::Consequence { to: Some(c), .. } => out.push(&mut c.expr),
             _ => {}
         }
     }
@@ -133,8 +144,8 @@ fn step_exprs(rule: &mut Rule) -> Vec<&mut Expr> {
 
 /// Whether a sub-expression is worth sharing (it calls a function, walks a
 /// list or chooses) and depends only on the task, the events, the review
-/// date, the bound step and parameters: no variable other than those, or
-/// than its own quantifier variables.
+/// date, the bound step or finding and parameters: no variable other than
+/// those, or than its own quantifier variables.
 fn shareable(e: &Expr) -> bool {
     fn closed(e: &Expr, bound: &mut Vec<usize>) -> bool {
         match &e.node {
@@ -165,16 +176,18 @@ fn shareable(e: &Expr) -> bool {
     ) && closed(e, &mut Vec::new())
 }
 
-/// Common sub-expressions of the rules bound to a step: every shareable
-/// sub-expression that occurs more than once (by structure, see
-/// `checker::shape`) among their conditions is wrapped in [`Node::Memo`],
-/// with one slot per distinct sub-expression, so that an evaluation
-/// computes it once per step. Returns the number of slots.
+/// Common sub-expressions of the rules bound to a step, and of those bound
+/// to a finding: every shareable sub-expression that occurs more than once
+/// (by structure, see `checker::shape`) among the conditions of one group is
+/// wrapped in [`Node::Memo`], with one slot per distinct sub-expression of
+/// the group, so that an evaluation computes it once per step or finding.
+/// Returns the number of slots of each group.
 ///
-/// Rules are evaluated rule by rule, so sharing happens across rules: the
-/// head of a step's managing unit, say, is found once for `acc.head` and
-/// `acc.acting_head`.
-pub(crate) fn memoise(rules: &mut [Rule]) -> usize {
+/// Rules are evaluated rule by rule, so sharing happens across rules and
+/// across a rule's parts: the head of a step's managing unit, say, is found
+/// once for `acc.head` and `acc.acting_head`, and the head over a finding's
+/// official once for `csq.head_joint`'s condition and its `to`.
+pub(crate) fn memoise(rules: &mut [Rule]) -> (usize, usize) {
     fn count(e: &Expr, seen: &mut HashMap<String, usize>) {
         if shareable(e) {
             *seen.entry(crate::policy::checker::shape(e)).or_default() += 1;
@@ -207,19 +220,24 @@ pub(crate) fn memoise(rules: &mut [Rule]) -> usize {
             span,
         };
     }
-    let mut seen = HashMap::new();
-    for r in rules.iter_mut() {
-        for e in step_exprs(r) {
-            count(e, &mut seen);
+    let mut widths = [0; 2];
+    for (bound, width) in [Bound::Step, Bound::Finding].into_iter().zip(&mut widths) {
+        let mut seen = HashMap::new();
+        for r in rules.iter_mut() {
+            for e in bound_exprs(r, bound) {
+                count(e, &mut seen);
+            }
         }
-    }
-    let mut slots = HashMap::new();
-    for r in rules.iter_mut() {
-        for e in step_exprs(r) {
-            wrap(e, &seen, &mut slots);
+        let mut slots = HashMap::new();
+        for r in rules.iter_mut() {
+            for e in bound_exprs(r, bound) {
+                wrap(e, &seen, &mut slots);
+            }
         }
+        *width = slots.len();
     }
-    slots.len()
+    let [step, finding] = widths;
+    (step, finding)
 }
 
 #[cfg(test)]
@@ -294,34 +312,48 @@ mod memo_tests {
     }
 
     #[test]
-    fn shared_sub_expressions_of_step_rules_are_memoised_once_per_shape() {
+    fn shared_sub_expressions_are_memoised_once_per_shape_in_each_group() {
         let Ok(p) = Policy::bundled() else {
             panic!("the bundled policy loads");
         };
-        let mut found = Vec::new();
+        // The memo slots met in the rules bound to a step, and in those bound to a finding.
+        let (mut steps, mut findings) = (Vec::new(), Vec::new());
         for r in &p.rules {
             for v in &r.versions {
+                let group = match &v.body {
+                    crate::policy::Body::Consequence { to, .. } => {
+                        if let Some(c) = to {
+                            memos(&c.expr, &mut findings);
+                        }
+                        &mut findings
+                    }
+                    crate::policy::Body::Accountability { who, .. } => {
+                        memos(&who.expr, &mut steps);
+                        &mut steps
+                    }
+                    _ => &mut steps,
+                };
                 if let Some(c) = &v.when {
-                    memos(&c.expr, &mut found);
-                }
-                if let crate::policy::Body::Accountability { who, .. } = &v.body {
-                    memos(&who.expr, &mut found);
+                    memos(&c.expr, group);
                 }
             }
         }
-        assert!(p.plan.memo_width > 0);
-        // Every slot is used at least twice, and by one shape only.
-        for slot in 0..p.plan.memo_width {
-            let uses: Vec<String> = found
-                .iter()
-                .filter(|(s, _)| *s == slot)
-                .map(|(_, e)| crate::policy::checker::shape(e))
-                .collect();
-            assert!(uses.len() >= 2, "slot {slot} used {} times", uses.len());
-            assert!(
-                uses.windows(2).all(|w| w[0] == w[1]),
-                "slot {slot}: {uses:?}"
-            );
+        let (step_width, finding_width) = p.plan.memo_widths;
+        assert!(step_width > 0 && finding_width > 0);
+        // Every slot of a group is used at least twice, and by one shape only.
+        for (found, width) in [(&steps, step_width), (&findings, finding_width)] {
+            for slot in 0..width {
+                let uses: Vec<String> = found
+                    .iter()
+                    .filter(|(s, _)| *s == slot)
+                    .map(|(_, e)| crate::policy::checker::shape(e))
+                    .collect();
+                assert!(uses.len() >= 2, "slot {slot} used {} times", uses.len());
+                assert!(
+                    uses.windows(2).all(|w| w[0] == w[1]),
+                    "slot {slot}: {uses:?}"
+                );
+            }
         }
         // `acc.head` finds the head that `acc.acting_head` looks for: shared.
         let head = p.rules.iter().find(|r| r.id.as_str() == "acc.head");
@@ -342,7 +374,7 @@ mod memo_tests {
         };
         // The same policy with no memo storage: every `Memo` evaluates its expression.
         let mut unshared = p.clone();
-        unshared.plan.memo_width = 0;
+        unshared.plan.memo_widths = (0, 0);
         let mut cases = crate::sample::corpus().unwrap_or_default();
         for seed in 0..4 {
             let cfg = GenConfig {

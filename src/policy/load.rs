@@ -920,9 +920,9 @@ pub(crate) fn load_many(texts: &[(String, String)]) -> Result<Policy, PolicyErro
         .enumerate()
         .map(|(i, r)| (r.id.clone(), i))
         .collect();
-    let memo_width = crate::engine::memoise(&mut rules);
+    let memo_widths = crate::engine::memoise(&mut rules);
     let mut plan = crate::engine::Plan::new(&rules, &params);
-    plan.memo_width = memo_width;
+    plan.memo_widths = memo_widths;
     Ok(Policy {
         plan,
         meta: PolicyMeta {
