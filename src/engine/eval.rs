@@ -548,6 +548,25 @@ impl<'a> Env<'a, '_> {
                 }
                 _ => V::None,
             },
+            Node::If(c, a, b) => {
+                if self.eval(c)?.truthy() {
+                    self.eval(a)?
+                } else {
+                    self.eval(b)?
+                }
+            }
+            Node::Concat(..) | Node::List(_) | Node::Map(..) | Node::Quant(..) => {
+                return self.eval_lists(e);
+            }
+        })
+    }
+
+    /// The nodes that build or walk lists (`+` of lists, `[…]`, maps and
+    /// the quantifiers other than `exists` and `all`), out of line so that
+    /// [`Env::eval_other`] stays small.
+    #[inline(never)]
+    fn eval_lists(&mut self, e: &'a Expr) -> R<'a> {
+        Ok(match &e.node {
             Node::Concat(a, b) => {
                 let (x, y) = (self.eval(a)?, self.eval(b)?);
                 let mut out: Vec<V<'a>> = Vec::with_capacity(self.len_of(&x) + self.len_of(&y));
@@ -564,13 +583,6 @@ impl<'a> Env<'a, '_> {
                     out.push(self.eval(it)?);
                 }
                 V::List(Rc::new(out))
-            }
-            Node::If(c, a, b) => {
-                if self.eval(c)?.truthy() {
-                    self.eval(a)?
-                } else {
-                    self.eval(b)?
-                }
             }
             Node::Map(head, s, src, cond) => {
                 let items = self.eval(src)?;
@@ -614,6 +626,8 @@ impl<'a> Env<'a, '_> {
                     Quant::Filter => V::List(Rc::new(kept)),
                 }
             }
+            // Only the nodes above are sent here (by `eval_other`).
+            _ => return Err(RuntimeError::new("internal: not a list node".into())),
         })
     }
 
