@@ -355,8 +355,9 @@ struct RawFinding {
 /// Storage reused between evaluations on one thread, so that once its
 /// vectors have grown to a case's size, evaluating the next case allocates
 /// only what the [`Determination`] keeps. Each evaluation takes it from the
-/// thread (leaving an empty one, which costs nothing) and gives it back at
-/// the end; a nested or failed evaluation simply starts from empty storage.
+/// thread and gives it back at the end; a nested or failed evaluation, or
+/// one made while the thread's storage is being torn down, simply starts
+/// from empty storage.
 #[derive(Default)]
 struct Scratch {
     facts: facts::Buffers,
@@ -380,11 +381,16 @@ impl Scratch {
     /// The calling thread's storage (empty if another evaluation holds it).
     /// Boxed, so that taking and giving it back moves a pointer.
     fn take() -> Box<Scratch> {
-        SCRATCH.with(std::cell::Cell::take).unwrap_or_default()
+        SCRATCH
+            .try_with(std::cell::Cell::take)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
     }
-    /// Gives the storage back to the calling thread.
+    /// Gives the storage back to the calling thread (dropped if the thread's
+    /// storage is already being torn down).
     fn give_back(self: Box<Self>) {
-        SCRATCH.with(|s| s.set(Some(self)));
+        let _ = SCRATCH.try_with(|s| s.set(Some(self)));
     }
 }
 
