@@ -96,6 +96,21 @@ impl<'a> V<'a> {
     }
 }
 
+/// An optional date as a value (`none` when absent).
+fn opt_date<'a>(d: Option<NaiveDate>) -> V<'a> {
+    d.map_or(V::None, V::Date)
+}
+
+/// An optional official as a value (`none` when absent).
+fn opt_off(o: Option<&OfficialId>) -> V<'_> {
+    o.map_or(V::None, V::Off)
+}
+
+/// An optional unit as a value (`none` when absent).
+fn opt_unit(u: Option<&UnitId>) -> V<'_> {
+    u.map_or(V::None, V::Unit)
+}
+
 fn eq_scalar(a: &V<'_>, b: &V<'_>) -> bool {
     match (a, b) {
         (V::None, V::None) => true,
@@ -651,9 +666,6 @@ impl<'a> Env<'a, '_> {
         let facts = self.facts;
         let case = facts.case;
         let task = case.task();
-        let od = |d: Option<NaiveDate>| d.map_or(V::None, V::Date);
-        let oo = |o: Option<&'a OfficialId>| o.map_or(V::None, V::Off);
-        let units = |v: &'a Vec<UnitId>| V::Lazy(Lazy::Units(v));
         match f {
             F::TId => V::Str(task.id.as_str()),
             F::TTitle => V::Str(&task.title),
@@ -662,16 +674,16 @@ impl<'a> Env<'a, '_> {
             F::TCompetentUnit => V::Unit(&task.competent_unit),
             F::TOrigin => V::Str(origin_name(task.origin)),
             F::TReceived => V::Date(facts.task.received),
-            F::TDue => od(facts.task.due),
-            F::TEffectiveDue => od(facts.task.effective_due),
-            F::TCurrentDue => od(facts.task.current_due),
-            F::TClosed => od(facts.task.closed),
+            F::TDue => opt_date(facts.task.due),
+            F::TEffectiveDue => opt_date(facts.task.effective_due),
+            F::TCurrentDue => opt_date(facts.task.current_due),
+            F::TClosed => opt_date(facts.task.closed),
             F::TLateDays => V::Int(facts.task.late_days),
             F::TOverdue => V::Bool(facts.task.late_days > 0),
             F::TStoppedDays => V::Int(facts.task.clock_stopped_days),
             F::TSteps => V::Lazy(Lazy::Steps),
-            F::TStakeholders => units(&task.stakeholders),
-            F::TMandatory => units(&task.legal.mandatory_consultees),
+            F::TStakeholders => V::Lazy(Lazy::Units(&task.stakeholders)),
+            F::TMandatory => V::Lazy(Lazy::Units(&task.legal.mandatory_consultees)),
             F::TSuperiorApproval => V::Bool(task.legal.superior_approval.is_some()),
             F::TNew => V::Bool(task.flags.new),
             F::TDifficult => V::Bool(task.flags.difficult),
@@ -679,7 +691,7 @@ impl<'a> Env<'a, '_> {
             F::TPilot => V::Bool(task.flags.pilot),
             F::TIncompleteLegal => V::Bool(task.flags.incomplete_legal_basis),
             F::TNovel => V::Bool(task.flags.any()),
-            F::TAssignedBy => oo(task.assigned_by.as_ref()),
+            F::TAssignedBy => opt_off(task.assigned_by.as_ref()),
             F::TExtensions => V::Int(facts.task.extensions),
             F::TApologies => V::Int(facts.task.apologies),
             F::TEnd => V::Date(facts.end),
@@ -692,9 +704,6 @@ impl<'a> Env<'a, '_> {
     #[inline(never)]
     fn step_field(&self, i: u32, f: F) -> V<'a> {
         let facts = self.facts;
-        let od = |d: Option<NaiveDate>| d.map_or(V::None, V::Date);
-        let oo = |o: Option<&'a OfficialId>| o.map_or(V::None, V::Off);
-        let ou = |u: Option<&'a UnitId>| u.map_or(V::None, V::Unit);
         let Some(s) = self.step(i) else {
             return V::None;
         };
@@ -703,15 +712,15 @@ impl<'a> Env<'a, '_> {
             F::SId => V::Str(s.id.as_str()),
             F::SKind => V::Str(s.kind.name()),
             F::SIndex => V::Int(i64::from(i)),
-            F::SAssignee => oo(s.assignee.as_ref()),
-            F::SDeputy => oo(s.deputy.as_ref()),
-            F::SCollective => ou(s.collective.as_ref()),
-            F::SDue => od(s.due),
+            F::SAssignee => opt_off(s.assignee.as_ref()),
+            F::SDeputy => opt_off(s.deputy.as_ref()),
+            F::SCollective => opt_unit(s.collective.as_ref()),
+            F::SDue => opt_date(s.due),
             F::SEvents => V::Lazy(Lazy::StepEvents(i)),
-            F::SStarted => od(facts.step_started.get(ix).copied().flatten()),
-            F::SCompleted => od(facts.step_completed.get(ix).copied().flatten()),
+            F::SStarted => opt_date(facts.step_started.get(ix).copied().flatten()),
+            F::SCompleted => opt_date(facts.step_completed.get(ix).copied().flatten()),
             F::SDate => V::Date(facts.step_date(ix)),
-            F::SDone => od(facts.step_done.get(ix).copied().flatten()),
+            F::SDone => opt_date(facts.step_done.get(ix).copied().flatten()),
             _ => V::None,
         }
     }
@@ -722,11 +731,6 @@ impl<'a> Env<'a, '_> {
         let facts = self.facts;
         let case = facts.case;
         let org = case.org();
-        let od = |d: Option<NaiveDate>| d.map_or(V::None, V::Date);
-        let oo = |o: Option<&'a OfficialId>| o.map_or(V::None, V::Off);
-        let ou = |u: Option<&'a UnitId>| u.map_or(V::None, V::Unit);
-        let offs = |v: &'a Vec<OfficialId>| V::Lazy(Lazy::Offs(v));
-        let units = |v: &'a Vec<UnitId>| V::Lazy(Lazy::Units(v));
         let empty = V::Lazy(Lazy::Empty);
         let Some(e) = self.event(i) else {
             return V::None;
@@ -752,13 +756,13 @@ impl<'a> Env<'a, '_> {
                 EventKind::Assigned { to }
                 | EventKind::InstructionRequested { to, .. }
                 | EventKind::OrderGiven { to } => V::Off(to),
-                EventKind::Reminder { to } => oo(to.as_ref()),
+                EventKind::Reminder { to } => opt_off(to.as_ref()),
                 _ => V::None,
             },
             F::EToUnit => match k {
                 EventKind::TransferredUp { to_unit }
                 | EventKind::TransferredSideways { to_unit } => V::Unit(to_unit),
-                EventKind::Returned { to_unit, .. } => ou(to_unit.as_ref()),
+                EventKind::Returned { to_unit, .. } => opt_unit(to_unit.as_ref()),
                 _ => V::None,
             },
             F::EReason => match k {
@@ -777,11 +781,13 @@ impl<'a> Env<'a, '_> {
                 _ => V::None,
             },
             F::EAddressees => match k {
-                EventKind::ConsultationRequested { addressees, .. } => units(addressees),
+                EventKind::ConsultationRequested { addressees, .. } => {
+                    V::Lazy(Lazy::Units(addressees))
+                }
                 _ => empty,
             },
             F::EReplyBy => match k {
-                EventKind::ConsultationRequested { reply_by, .. } => od(*reply_by),
+                EventKind::ConsultationRequested { reply_by, .. } => opt_date(*reply_by),
                 _ => V::None,
             },
             F::EUnit => match k {
@@ -839,7 +845,7 @@ impl<'a> Env<'a, '_> {
                 _ => V::None,
             },
             F::EAnswerBy => match k {
-                EventKind::InstructionRequested { answer_by, .. } => od(*answer_by),
+                EventKind::InstructionRequested { answer_by, .. } => opt_date(*answer_by),
                 _ => V::None,
             },
             F::ESuperior => match k {
@@ -858,11 +864,11 @@ impl<'a> Env<'a, '_> {
                 }
             )),
             F::EInFavour => match k {
-                EventKind::Vote { in_favour, .. } => offs(in_favour),
+                EventKind::Vote { in_favour, .. } => V::Lazy(Lazy::Offs(in_favour)),
                 _ => empty,
             },
             F::EDissent => match k {
-                EventKind::Vote { dissent, .. } => offs(dissent),
+                EventKind::Vote { dissent, .. } => V::Lazy(Lazy::Offs(dissent)),
                 _ => empty,
             },
             F::ECollective => match k {
@@ -895,11 +901,11 @@ impl<'a> Env<'a, '_> {
             F::EAbsent => match k {
                 EventKind::MeetingHeld {
                     absent_with_leave, ..
-                } => offs(absent_with_leave),
+                } => V::Lazy(Lazy::Offs(absent_with_leave)),
                 _ => empty,
             },
             F::ERecused => match k {
-                EventKind::MeetingHeld { recused, .. } => offs(recused),
+                EventKind::MeetingHeld { recused, .. } => V::Lazy(Lazy::Offs(recused)),
                 _ => empty,
             },
             F::EDocument => e.document.as_deref().map_or(V::None, V::Str),
@@ -938,8 +944,6 @@ impl<'a> Env<'a, '_> {
         let facts = self.facts;
         let case = facts.case;
         let org = case.org();
-        let ou = |u: Option<&'a UnitId>| u.map_or(V::None, V::Unit);
-        let offs = |v: &'a Vec<OfficialId>| V::Lazy(Lazy::Offs(v));
         match (base, f) {
             (&V::None, _) => V::None,
             (&V::Item(ei, ii), f) => {
@@ -951,8 +955,8 @@ impl<'a> Env<'a, '_> {
                 match f {
                     F::ITitle => V::Str(&item.title),
                     F::IField => item.field.as_ref().map_or(V::None, V::Field),
-                    F::ISpoke => offs(&item.spoke),
-                    F::ISilent => offs(&item.silent),
+                    F::ISpoke => V::Lazy(Lazy::Offs(&item.spoke)),
+                    F::ISilent => V::Lazy(Lazy::Offs(&item.silent)),
                     _ => V::None,
                 }
             }
@@ -970,7 +974,7 @@ impl<'a> Env<'a, '_> {
                     F::UId => V::Str(unit.id.as_str()),
                     F::UName => V::Str(&unit.name),
                     F::UKind => V::Str(unit_kind_name(&unit.kind)),
-                    F::UParent => ou(unit.parent.as_ref()),
+                    F::UParent => opt_unit(unit.parent.as_ref()),
                     F::UCollective => V::Bool(unit.collective),
                     _ => V::None,
                 },
