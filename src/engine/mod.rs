@@ -503,13 +503,20 @@ impl<'p> Evaluator<'p> {
         let mut env = Env {
             facts: &facts,
             params: &[],
-            vars: vec![
-                V::Task,
-                V::Lazy(eval::Lazy::AllEvents),
-                V::Date(as_of),
-                V::None,
-                V::None,
-            ],
+            // The fixed variables; the slots of bound variables are added as
+            // they are first set, and are not cleared between bindings: the
+            // checker lets a condition read only variables bound in it.
+            vars: {
+                let mut v = Vec::with_capacity(16);
+                v.extend([
+                    V::Task,
+                    V::Lazy(eval::Lazy::AllEvents),
+                    V::Date(as_of),
+                    V::None,
+                    V::None,
+                ]);
+                v
+            },
             findings: &[],
             last_false: None,
             last_top: None,
@@ -628,7 +635,6 @@ impl<'p> Evaluator<'p> {
                 };
                 in_force += 1;
                 env.params = params_for(b.act_date);
-                env.vars.truncate(5);
                 if let Some(slot) = env.vars.get_mut(3) {
                     *slot = bound_value(b.b1);
                 }
@@ -823,7 +829,6 @@ impl<'p> Evaluator<'p> {
                         continue;
                     };
                     env.params = params_for(step_date(si));
-                    env.vars.truncate(5);
                     set_var(&mut env.vars, 3, V::Step(si as u32));
                     set_var(&mut env.vars, 4, V::OwnedOff(a.official.clone()));
                     match env.test_top(&c.expr) {
@@ -919,7 +924,6 @@ impl<'p> Evaluator<'p> {
                     continue;
                 };
                 env.params = params_for(rf.binding.act_date);
-                env.vars.truncate(5);
                 set_var(&mut env.vars, 3, bound_value(rf.binding.b1));
                 set_var(&mut env.vars, 4, V::OwnedOff(rf.official.clone()));
                 let applied = match env.test_top(&c.expr) {
@@ -1147,7 +1151,6 @@ impl<'p> Evaluator<'p> {
                 matched += 1;
                 env.memo_row = Some(findings_memo + fi * finding_width);
                 env.params = params_for(f.act_date);
-                env.vars.truncate(5);
                 set_var(&mut env.vars, 3, V::Finding(fi as u32));
                 set_var(&mut env.vars, 4, standing_list.clone());
                 let ok = match &v.when {
