@@ -1294,13 +1294,27 @@ fn permute_in_place<T>(v: &mut [T], order: &mut [usize]) {
 }
 
 /// The id of the finding in place `rank` of the stable order: `F1`, `F2`, ….
+/// The first [`SHARED_FINDING_IDS`] are made once per process and shared.
 fn finding_id(rank: usize) -> Arc<str> {
-    use std::fmt::Write;
-    let mut id = String::with_capacity(8);
-    id.push('F');
-    let _ = write!(id, "{}", rank + 1);
-    Arc::from(id)
+    fn make(rank: usize) -> Arc<str> {
+        use std::fmt::Write;
+        let mut id = String::with_capacity(8);
+        id.push('F');
+        let _ = write!(id, "{}", rank + 1);
+        Arc::from(id)
+    }
+    static SHARED: std::sync::OnceLock<Vec<Arc<str>>> = std::sync::OnceLock::new();
+    match SHARED
+        .get_or_init(|| (0..SHARED_FINDING_IDS).map(make).collect())
+        .get(rank)
+    {
+        Some(id) => id.clone(),
+        None => make(rank),
+    }
 }
+
+/// How many finding ids [`finding_id`] keeps: more than most tasks have.
+const SHARED_FINDING_IDS: usize = 64;
 
 /// The items of `buf` in `range` (start, length), as stored by [`RawFinding`].
 fn range(buf: &[u32], (start, len): (u32, u32)) -> &[u32] {
@@ -1331,7 +1345,7 @@ fn span_text(c: &Cond, span: crate::policy::expr::Span) -> Arc<str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{finding_id, permute_in_place, range};
+    use super::{SHARED_FINDING_IDS, finding_id, permute_in_place, range};
 
     /// Every permutation of `0..n`, in lexicographic order.
     fn permutations(n: usize) -> Vec<Vec<usize>> {
@@ -1367,6 +1381,9 @@ mod tests {
     fn finding_ids_count_from_one_and_ranges_stay_inside_the_buffer() {
         assert_eq!(&*finding_id(0), "F1");
         assert_eq!(&*finding_id(41), "F42");
+        assert_eq!(&*finding_id(SHARED_FINDING_IDS - 1), "F64");
+        assert_eq!(&*finding_id(SHARED_FINDING_IDS), "F65");
+        assert_eq!(&*finding_id(999), "F1000");
         let buf = [5, 6, 7];
         assert_eq!(range(&buf, (1, 2)), &[6, 7]);
         assert_eq!(range(&buf, (2, 5)), &[] as &[u32]);
