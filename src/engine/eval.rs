@@ -379,19 +379,19 @@ impl<'a> Env<'a, '_> {
             Node::Or(a, b) => self.test(a)? || self.test(b)?,
             Node::Not(a) => !self.test(a)?,
             Node::Lit(Lit::Bool(b)) => *b,
-            Node::Cmp(op, a, b) => match (&b.node, op) {
-                // `x == none`, `x != none`: only `none` equals `none`.
-                (Node::Lit(Lit::None), Cmp::Eq) => matches!(self.eval(a)?, V::None),
-                (Node::Lit(Lit::None), Cmp::Ne) => !matches!(self.eval(a)?, V::None),
-                (Node::Lit(Lit::Str(k)), _) => {
-                    let x = self.eval(a)?;
-                    compare(self, *op, &x, &V::Str(k))
+            Node::Cmp(op, a, b) => {
+                let x = self.operand(a)?;
+                match (&b.node, op) {
+                    // `x == none`, `x != none`: only `none` equals `none`.
+                    (Node::Lit(Lit::None), Cmp::Eq) => matches!(x, V::None),
+                    (Node::Lit(Lit::None), Cmp::Ne) => !matches!(x, V::None),
+                    (Node::Lit(Lit::Str(k)), _) => compare(self, *op, &x, &V::Str(k)),
+                    _ => {
+                        let y = self.operand(b)?;
+                        compare(self, *op, &x, &y)
+                    }
                 }
-                _ => {
-                    let (x, y) = (self.eval(a)?, self.eval(b)?);
-                    compare(self, *op, &x, &y)
-                }
-            },
+            }
             Node::In(..) | Node::Quant(Quant::Exists | Quant::All, ..) => self.test_other(e)?,
             _ => self.eval(e)?.truthy(),
         })
@@ -437,6 +437,19 @@ impl<'a> Env<'a, '_> {
             Some(c) => self.test(c),
             None => Ok(true),
         }
+    }
+
+    /// Evaluates an operand of a comparison: a field of a variable (the
+    /// common case, e.g. `step.assignee`) is read without going through
+    /// [`Env::eval`].
+    #[inline(always)]
+    fn operand(&mut self, e: &'a Expr) -> R<'a> {
+        if let Node::Field(b, f) = &e.node
+            && let Node::Var(s) = &b.node
+        {
+            return Ok(self.field(self.vars.get(*s).unwrap_or(&V::None), *f));
+        }
+        self.eval(e)
     }
 
     /// Sets a variable slot.
