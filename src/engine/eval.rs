@@ -349,9 +349,13 @@ impl<'a> Env<'a, '_> {
     ///
     /// Along the spine of `and`s, the last part that was false is recorded,
     /// so that [`Env::first_false`] need not evaluate the condition again.
-    pub(crate) fn test(&mut self, e: &'a Expr) -> Result<bool, RuntimeError> {
-        if let Node::And(a, b) = &e.node {
-            return Ok(self.test(a)? && self.test(b)?);
+    pub(crate) fn test(&mut self, mut e: &'a Expr) -> Result<bool, RuntimeError> {
+        // Chains of `and` lean right (see `plan::lean_right`): walk them in a loop.
+        while let Node::And(a, b) = &e.node {
+            if !self.test(a)? {
+                return Ok(false);
+            }
+            e = b;
         }
         let r = self.test_part(e)?;
         if !r {

@@ -25,7 +25,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 pub use facts::TaskFacts;
-pub(crate) use plan::{Plan, memoise};
+pub(crate) use plan::{Plan, lean_right, memoise};
 
 use crate::calendar::{Calendar, CalendarError};
 use crate::id::{EventId, OfficialId, RuleId, StepId, TaskId};

@@ -142,6 +142,96 @@ fn bound_exprs(rule: &mut Rule, bound: Bound) -> Vec<&mut Expr> {
     out
 }
 
+/// Every condition of a rule (its `when`, `who`, evidence, exception
+/// scopes and transfers, and consequence target), mutable.
+fn all_exprs(rule: &mut Rule) -> Vec<&mut Expr> {
+    let mut out = Vec::new();
+    for v in &mut rule.versions {
+        if let Some(c) = &mut v.when {
+            out.push(&mut c.expr);
+        }
+        match &mut v.body {
+            Body::Accountability { who, .. } => out.push(&mut who.expr),
+            Body::Avoidance { who, evidence, .. } => {
+                out.push(&mut who.expr);
+                out.extend(evidence.iter_mut().map(|c| &mut c.expr));
+            }
+            Body::Exception {
+                when_by_scope,
+                transfers_to,
+                ..
+            } => {
+                out.extend(when_by_scope.values_mut().map(|c| &mut c.expr));
+                out.extend(transfers_to.values_mut().map(|c| &mut c.expr));
+            }
+            Body::Consequence { to, .. } => out.extend(to.iter_mut().map(|c| &mut c.expr)),
+        }
+    }
+    out
+}
+
+/// Rebuilds every chain of `and`s, in every condition, leaning right:
+/// `(a and b) and c` becomes `a and (b and c)`, so that the interpreter
+/// walks a chain in a loop instead of recursing once per part. The parts,
+/// their order and their spans are kept, so the value, the order in which
+/// parts are evaluated (and fail), and the first false part an explanation
+/// names are the same. Each new `and` spans from its first part to the end
+/// of the chain; the outermost keeps the span of the whole.
+pub(crate) fn lean_right(rules: &mut [Rule]) {
+    fn parts(e: Expr, out: &mut Vec<Expr>) {
+        match e.node {
+            Node::And(a, b) => {
+                parts(*a, out);
+                parts(*b, out);
+            }
+            _ => out.push(e),
+        }
+    }
+    fn walk(e: &mut Expr) {
+        if matches!(e.node, Node::And(..)) {
+            let span = e.span;
+            let placeholder = Expr {
+                node: Node::Lit(crate::policy::expr::check::Lit::None),
+                span,
+            };
+            let mut list = Vec::new();
+            parts(std::mem::replace(e, placeholder), &mut list);
+            for p in &mut list {
+                walk(p);
+            }
+            let Some(mut chain) = list.pop() else {
+                return;
+            };
+            while let Some(a) = list.pop() {
+                let b = chain;
+                // The outermost `and` keeps the span of the whole chain.
+                let span = if list.is_empty() {
+                    span
+                } else {
+                    crate::policy::expr::Span {
+                        start: a.span.start,
+                        end: b.span.end,
+                    }
+                };
+                chain = Expr {
+                    node: Node::And(Box::new(a), Box::new(b)),
+                    span,
+                };
+            }
+            *e = chain;
+            return;
+        }
+        for c in e.node.children_mut() {
+            walk(c);
+        }
+    }
+    for r in rules.iter_mut() {
+        for e in all_exprs(r) {
+            walk(e);
+        }
+    }
+}
+
 /// Whether a sub-expression is worth sharing (it calls a function, walks a
 /// list or chooses) and depends only on the task, the events, the review
 /// date, the bound step or finding and parameters: no variable other than
@@ -401,5 +491,56 @@ mod memo_tests {
                 .evaluate(case, as_of);
             assert_eq!(shared, plain, "task {}", case.task().id);
         }
+    }
+}
+#[cfg(test)]
+mod lean_tests {
+    use crate::policy::Policy;
+    use crate::policy::expr::Expr;
+    use crate::policy::expr::check::Node;
+
+    /// The leaves of every `and` chain in `e`, in order, with their spans; and
+    /// whether some `and` has an `and` as its left part.
+    fn chains(e: &Expr, leaves: &mut Vec<(usize, usize)>, left_and: &mut bool) {
+        if let Node::And(a, b) = &e.node {
+            *left_and |= matches!(a.node, Node::And(..));
+            chains(a, leaves, left_and);
+            chains(b, leaves, left_and);
+            return;
+        }
+        leaves.push((e.span.start, e.span.end));
+        for c in e.node.children() {
+            chains(c, leaves, left_and);
+        }
+    }
+
+    #[test]
+    fn and_chains_lean_right_with_the_same_parts_in_the_same_order() {
+        let text = crate::policy::BUNDLED_2023;
+        let Ok(p) = Policy::from_toml_str(text, "vn-2023.toml") else {
+            panic!("the bundled policy loads");
+        };
+        let mut n = 0;
+        for r in &p.rules {
+            for v in &r.versions {
+                let Some(c) = &v.when else { continue };
+                let (mut leaves, mut left_and) = (Vec::new(), false);
+                chains(&c.expr, &mut leaves, &mut left_and);
+                assert!(!left_and, "{}: an `and` leans left", r.id.as_str());
+                // The parts an explanation names are the leaves of the top chain, in order.
+                let spine: Vec<(usize, usize)> =
+                    c.parts.iter().map(|(s, _)| (s.start, s.end)).collect();
+                let mut top = Vec::new();
+                let mut e = &c.expr;
+                while let Node::And(a, b) = &e.node {
+                    top.push((a.span.start, a.span.end));
+                    e = b;
+                }
+                top.push((e.span.start, e.span.end));
+                assert_eq!(top, spine, "{}", r.id.as_str());
+                n += usize::from(spine.len() > 2);
+            }
+        }
+        assert!(n >= 10, "{n} conditions with three parts or more");
     }
 }

@@ -920,6 +920,7 @@ pub(crate) fn load_many(texts: &[(String, String)]) -> Result<Policy, PolicyErro
         .enumerate()
         .map(|(i, r)| (r.id.clone(), i))
         .collect();
+    crate::engine::lean_right(&mut rules);
     let memo_widths = crate::engine::memoise(&mut rules);
     let mut plan = crate::engine::Plan::new(&rules, &params);
     plan.memo_widths = memo_widths;
