@@ -520,7 +520,15 @@ impl<'p> Evaluator<'p> {
             findings: &[],
             last_false: None,
             last_top: None,
-            memo: vec![None; self.policy.plan.memo_widths.0 * task.steps.len()],
+            // The steps' rows, with room for the rows of a few findings
+            // (added after the findings are known).
+            memo: {
+                let (step_width, finding_width) = self.policy.plan.memo_widths;
+                let steps_len = step_width * task.steps.len();
+                let mut m = Vec::with_capacity(steps_len + finding_width * FINDING_ROWS_AHEAD);
+                m.resize(steps_len, None);
+                m
+            },
             memo_row: None,
         };
         let params_for = |d: NaiveDate| self.policy.plan.params_at(d);
@@ -1312,6 +1320,9 @@ fn finding_id(rank: usize) -> Arc<str> {
         None => make(rank),
     }
 }
+
+/// For how many findings the memo has room from the start (more grow it).
+const FINDING_ROWS_AHEAD: usize = 8;
 
 /// How many finding ids [`finding_id`] keeps: more than most tasks have.
 const SHARED_FINDING_IDS: usize = 64;
