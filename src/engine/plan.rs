@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use crate::model::EventKind;
 use crate::policy::expr::Expr;
 use crate::policy::expr::check::{Node, slot};
-use crate::policy::{Body, Param, Rule, RuleKind, Scope};
+use crate::policy::{Body, Param, Rule, RuleKind, RuleVersion, Scope};
 
 /// The evaluation plan of a policy.
 #[derive(Debug, Clone, Default)]
@@ -113,59 +113,40 @@ enum Bound {
 /// The conditions of a rule's versions evaluated with `bound` in slot 3
 /// (`when`, `who`, `evidence`, `to`).
 fn bound_exprs(rule: &mut Rule, bound: Bound) -> Vec<&mut Expr> {
-    let mut out = Vec::new();
-    for v in &mut rule.versions {
-        let class = match &v.body {
-            Body::Accountability { .. } => Some(Bound::Step),
-            Body::Avoidance { scope, .. } if *scope == Scope::Step => Some(Bound::Step),
-            Body::Consequence { .. } => Some(Bound::Finding),
-            _ => None,
-        };
-        if class != Some(bound) {
-            continue;
-        }
-        if let Some(c) = &mut v.when {
-            out.push(&mut c.expr);
-        }
-        match &mut v.body {
-            Body::Accountability { who, .. } => out.push(&mut who.expr),
-            Body::Avoidance { who, evidence, .. } => {
-                out.push(&mut who.expr);
-                if let Some(c) = evidence {
-                    out.push(&mut c.expr);
-                }
-            }
-            Body::Consequence { to: Some(c), .. } => out.push(&mut c.expr),
-            _ => {}
-        }
-    }
-    out
+    rule.versions
+        .iter_mut()
+        .filter(|v| {
+            let class = match &v.body {
+                Body::Accountability { .. } => Some(Bound::Step),
+                Body::Avoidance { scope, .. } if *scope == Scope::Step => Some(Bound::Step),
+                Body::Consequence { .. } => Some(Bound::Finding),
+                _ => None,
+            };
+            class == Some(bound)
+        })
+        .flat_map(version_exprs)
+        .collect()
 }
 
-/// Every condition of a rule (its `when`, `who`, evidence, exception
-/// scopes and transfers, and consequence target), mutable.
-fn all_exprs(rule: &mut Rule) -> Vec<&mut Expr> {
-    let mut out = Vec::new();
-    for v in &mut rule.versions {
-        if let Some(c) = &mut v.when {
-            out.push(&mut c.expr);
+/// Every condition of a rule version: its `when`, `who`, evidence,
+/// exception scopes and transfers, and consequence target, mutable.
+fn version_exprs(v: &mut RuleVersion) -> Vec<&mut Expr> {
+    let mut out: Vec<&mut Expr> = v.when.iter_mut().map(|c| &mut c.expr).collect();
+    match &mut v.body {
+        Body::Accountability { who, .. } => out.push(&mut who.expr),
+        Body::Avoidance { who, evidence, .. } => {
+            out.push(&mut who.expr);
+            out.extend(evidence.iter_mut().map(|c| &mut c.expr));
         }
-        match &mut v.body {
-            Body::Accountability { who, .. } => out.push(&mut who.expr),
-            Body::Avoidance { who, evidence, .. } => {
-                out.push(&mut who.expr);
-                out.extend(evidence.iter_mut().map(|c| &mut c.expr));
-            }
-            Body::Exception {
-                when_by_scope,
-                transfers_to,
-                ..
-            } => {
-                out.extend(when_by_scope.values_mut().map(|c| &mut c.expr));
-                out.extend(transfers_to.values_mut().map(|c| &mut c.expr));
-            }
-            Body::Consequence { to, .. } => out.extend(to.iter_mut().map(|c| &mut c.expr)),
+        Body::Exception {
+            when_by_scope,
+            transfers_to,
+            ..
+        } => {
+            out.extend(when_by_scope.values_mut().map(|c| &mut c.expr));
+            out.extend(transfers_to.values_mut().map(|c| &mut c.expr));
         }
+        Body::Consequence { to, .. } => out.extend(to.iter_mut().map(|c| &mut c.expr)),
     }
     out
 }
@@ -225,10 +206,12 @@ pub(crate) fn lean_right(rules: &mut [Rule]) {
             walk(c);
         }
     }
-    for r in rules.iter_mut() {
-        for e in all_exprs(r) {
-            walk(e);
-        }
+    for e in rules
+        .iter_mut()
+        .flat_map(|r| r.versions.iter_mut())
+        .flat_map(version_exprs)
+    {
+        walk(e);
     }
 }
 
@@ -493,25 +476,17 @@ mod memo_tests {
         }
     }
 }
+
 #[cfg(test)]
 mod lean_tests {
     use crate::policy::Policy;
     use crate::policy::expr::Expr;
     use crate::policy::expr::check::Node;
 
-    /// The leaves of every `and` chain in `e`, in order, with their spans; and
-    /// whether some `and` has an `and` as its left part.
-    fn chains(e: &Expr, leaves: &mut Vec<(usize, usize)>, left_and: &mut bool) {
-        if let Node::And(a, b) = &e.node {
-            *left_and |= matches!(a.node, Node::And(..));
-            chains(a, leaves, left_and);
-            chains(b, leaves, left_and);
-            return;
-        }
-        leaves.push((e.span.start, e.span.end));
-        for c in e.node.children() {
-            chains(c, leaves, left_and);
-        }
+    /// Whether some `and` in `e` has an `and` as its left part.
+    fn leans_left(e: &Expr) -> bool {
+        matches!(&e.node, Node::And(a, _) if matches!(a.node, Node::And(..)))
+            || e.node.children().into_iter().any(leans_left)
     }
 
     #[test]
@@ -524,10 +499,13 @@ mod lean_tests {
         for r in &p.rules {
             for v in &r.versions {
                 let Some(c) = &v.when else { continue };
-                let (mut leaves, mut left_and) = (Vec::new(), false);
-                chains(&c.expr, &mut leaves, &mut left_and);
-                assert!(!left_and, "{}: an `and` leans left", r.id.as_str());
-                // The parts an explanation names are the leaves of the top chain, in order.
+                assert!(
+                    !leans_left(&c.expr),
+                    "{}: an `and` leans left",
+                    r.id.as_str()
+                );
+                // The parts an explanation names (taken from the condition as
+                // parsed) are the parts of the rebuilt top chain, in order.
                 let spine: Vec<(usize, usize)> =
                     c.parts.iter().map(|(s, _)| (s.start, s.end)).collect();
                 let mut top = Vec::new();
