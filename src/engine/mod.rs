@@ -531,7 +531,7 @@ impl<'p> Evaluator<'p> {
             },
             memo_row: None,
         };
-        let params_for = |d: NaiveDate| self.policy.plan.params_at(d);
+        let mut params = self.policy.plan.params_cursor();
 
         // Accountability and avoidance.
         let mut steps: Vec<StepAccountability> = task
@@ -642,7 +642,7 @@ impl<'p> Evaluator<'p> {
                     continue;
                 };
                 in_force += 1;
-                env.params = params_for(b.act_date);
+                env.params = params.at(b.act_date);
                 if let Some(slot) = env.vars.get_mut(3) {
                     *slot = bound_value(b.b1);
                 }
@@ -836,7 +836,7 @@ impl<'p> Evaluator<'p> {
                     let Some(c) = when_by_scope.get(&TargetScope::Step) else {
                         continue;
                     };
-                    env.params = params_for(step_date(si));
+                    env.params = params.at(step_date(si));
                     set_var(&mut env.vars, 3, V::Step(si as u32));
                     set_var(&mut env.vars, 4, V::OwnedOff(a.official.clone()));
                     match env.test_top(&c.expr) {
@@ -931,7 +931,7 @@ impl<'p> Evaluator<'p> {
                 let Some(c) = when_by_scope.get(&rf.scope) else {
                     continue;
                 };
-                env.params = params_for(rf.binding.act_date);
+                env.params = params.at(rf.binding.act_date);
                 set_var(&mut env.vars, 3, bound_value(rf.binding.b1));
                 set_var(&mut env.vars, 4, V::OwnedOff(rf.official.clone()));
                 let applied = match env.test_top(&c.expr) {
@@ -1158,7 +1158,7 @@ impl<'p> Evaluator<'p> {
                 }
                 matched += 1;
                 env.memo_row = Some(findings_memo + fi * finding_width);
-                env.params = params_for(f.act_date);
+                env.params = params.at(f.act_date);
                 set_var(&mut env.vars, 3, V::Finding(fi as u32));
                 set_var(&mut env.vars, 4, standing_list.clone());
                 let ok = match &v.when {

@@ -92,12 +92,57 @@ impl Plan {
         }
     }
 
-    /// The parameter values in force on `date`, in the policy's order.
+    /// The parameter values in force on `date`, in the policy's order (the
+    /// engine looks them up through [`Plan::params_cursor`]).
+    #[cfg(test)]
     pub(crate) fn params_at(&self, date: NaiveDate) -> &[Option<i64>] {
+        self.period_at(date).2
+    }
+
+    /// The period that holds `date`: its first day, the first day of the
+    /// next period (if any), and the parameter values in force in it.
+    fn period_at(&self, date: NaiveDate) -> Period<'_> {
         let i = self.param_epochs.partition_point(|(d, _)| *d <= date);
-        i.checked_sub(1)
-            .and_then(|i| self.param_epochs.get(i))
-            .map_or(&[][..], |(_, v)| v.as_slice())
+        let next = self.param_epochs.get(i).map(|(d, _)| *d);
+        match i.checked_sub(1).and_then(|i| self.param_epochs.get(i)) {
+            Some((from, v)) => (*from, next, v.as_slice()),
+            None => (NaiveDate::MIN, next, &[]),
+        }
+    }
+
+    /// A lookup of parameter values that remembers the last period found,
+    /// so that the dates of one task, which mostly fall in one period, are
+    /// answered without a search.
+    pub(crate) fn params_cursor(&self) -> ParamCursor<'_> {
+        ParamCursor {
+            plan: self,
+            period: None,
+        }
+    }
+}
+
+/// A period of parameter values: its first day, the first day of the next
+/// period (if any), and the values in force in it.
+type Period<'p> = (NaiveDate, Option<NaiveDate>, &'p [Option<i64>]);
+
+/// See [`Plan::params_cursor`].
+pub(crate) struct ParamCursor<'p> {
+    plan: &'p Plan,
+    /// The last period found.
+    period: Option<Period<'p>>,
+}
+
+impl<'p> ParamCursor<'p> {
+    /// The parameter values in force on `date`, as [`Plan::params_at`].
+    pub(crate) fn at(&mut self, date: NaiveDate) -> &'p [Option<i64>] {
+        match self.period {
+            Some((from, next, values)) if from <= date && next.is_none_or(|n| date < n) => values,
+            _ => {
+                let p = self.plan.period_at(date);
+                self.period = Some(p);
+                p.2
+            }
+        }
     }
 }
 
@@ -350,21 +395,77 @@ mod tests {
         assert!(event_rules >= 15, "{event_rules}");
     }
 
+    /// Checks `Plan::params_at`, and a cursor asked in several orders,
+    /// against each parameter's own `value_at`, on every day from 2019 to 2030.
+    fn check_periods(params: &[Param]) {
+        let plan = Plan::new(&[], params);
+        let mut d = NaiveDate::from_ymd_opt(2019, 1, 1).unwrap_or_default();
+        let end = NaiveDate::from_ymd_opt(2031, 1, 1).unwrap_or_default();
+        let mut days = Vec::new();
+        while d < end {
+            let want: Vec<Option<i64>> = params.iter().map(|x| x.value_at(d)).collect();
+            assert_eq!(plan.params_at(d), want.as_slice(), "{d}");
+            days.push((d, want));
+            d = d.succ_opt().unwrap_or(end);
+        }
+        // The cursor answers the same, whatever the order of the dates:
+        // forwards, backwards, and jumping between far-apart days.
+        let mut cursor = plan.params_cursor();
+        let n = days.len();
+        let jumps = (0..n).map(|i| if i % 2 == 0 { i / 2 } else { n - 1 - i / 2 });
+        for i in (0..n).chain((0..n).rev()).chain(jumps) {
+            let Some((d, want)) = days.get(i) else {
+                panic!("day {i}");
+            };
+            assert_eq!(cursor.at(*d), want.as_slice(), "{d}");
+        }
+    }
+
     #[test]
     fn parameters_by_period_equal_the_values_in_force_on_every_day() {
         for text in [Policy::bundled(), Policy::bundled_2025()] {
             let Ok(p) = text else {
                 panic!("the bundled policies load");
             };
-            let plan = Plan::new(&p.rules, &p.params);
-            let mut d = NaiveDate::from_ymd_opt(2019, 1, 1).unwrap_or_default();
-            let end = NaiveDate::from_ymd_opt(2031, 1, 1).unwrap_or_default();
-            while d < end {
-                let want: Vec<Option<i64>> = p.params.iter().map(|x| x.value_at(d)).collect();
-                assert_eq!(plan.params_at(d), want.as_slice(), "{d}");
-                d = d.succ_opt().unwrap_or(end);
-            }
+            check_periods(&p.params);
         }
+        // Parameters whose values change, with a gap where one has none.
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        let version = |value, from, until| crate::policy::ParamVersion {
+            value,
+            valid_from: from,
+            valid_until: until,
+            default: false,
+            citation: None,
+        };
+        let param = |name: &str, versions| Param {
+            name: name.into(),
+            unit: crate::policy::ParamUnit::Count,
+            label_vi: String::new(),
+            label_en: String::new(),
+            versions,
+            defined_at: (String::new(), 0),
+        };
+        let params = [
+            param(
+                "a",
+                vec![
+                    version(1, day(2019, 1, 1), Some(day(2023, 8, 11))),
+                    version(2, day(2023, 8, 11), Some(day(2025, 7, 1))),
+                    version(3, day(2026, 1, 1), None),
+                ],
+            ),
+            param(
+                "b",
+                vec![
+                    version(10, day(2020, 2, 29), Some(day(2024, 1, 1))),
+                    version(20, day(2024, 1, 1), None),
+                ],
+            ),
+        ];
+        let plan = Plan::new(&[], &params);
+        assert!(plan.param_epochs.len() >= 6, "{}", plan.param_epochs.len());
+        check_periods(&params);
     }
 }
 
