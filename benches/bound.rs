@@ -13,6 +13,8 @@
 //!
 //! `BOUND_IR=REPS BOUND_ONLY=FORM/N` skips criterion and runs one form for
 //! callgrind instruction counts (see `ir_mode` and `BENCHMARKS.md`).
+//! `BOUND_RR=ROUNDS` skips criterion and times the three forms in turns,
+//! round by round, for wall-clock ratios (see `rr_mode`).
 //!
 //! The hand-written form is what a programmer would write for this one policy:
 //! one pass over the events for the derived facts (as `src/engine/facts.rs`),
@@ -1739,9 +1741,106 @@ fn ir_mode(reps: usize) {
     );
 }
 
+/// `BOUND_RR=ROUNDS`: wall-clock ratios that hold up on a shared machine.
+/// Criterion times each form in its own stretch of minutes, so a change in
+/// the machine's load between stretches moves the ratio; here the three
+/// forms take turns within each round (in a rotating order), each timed over
+/// a batch of about 2 ms, and the ratio is computed per round. The report is
+/// the median per-task time of each form and the median (and 10th–90th
+/// percentile) of the per-round ratios.
+fn rr_mode(rounds: usize) {
+    let Ok(policy) = Policy::bundled() else {
+        return;
+    };
+    let off = Evaluator::new(&policy).explain(false);
+    let on = Evaluator::new(&policy).explain(true);
+    let cal = Calendar::vietnam();
+    println!(
+        "| task | explanation off | explanation on | hand-written | off ÷ hand (p10–p90) | on ÷ hand (p10–p90) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
+    for n in [10usize, 50, 200] {
+        let Some(case) = generated(n, 2..3).into_iter().next() else {
+            continue;
+        };
+        check(&policy, &[("generated", &case, bench_as_of())]);
+        let forms: [&dyn Fn() -> usize; 3] = [
+            &|| {
+                off.evaluate(black_box(&case), bench_as_of())
+                    .map(|d| d.findings.len())
+                    .unwrap_or(0)
+            },
+            &|| {
+                on.evaluate(black_box(&case), bench_as_of())
+                    .map(|d| d.findings.len())
+                    .unwrap_or(0)
+            },
+            &|| hand(black_box(&case), cal, bench_as_of()).findings.len(),
+        ];
+        // Batch sizes: about 2 ms per batch, found by a first timing.
+        let reps: Vec<usize> = forms
+            .iter()
+            .map(|f| {
+                let t = std::time::Instant::now();
+                let mut k = 0usize;
+                while t.elapsed() < std::time::Duration::from_millis(20) {
+                    black_box(f());
+                    k += 1;
+                }
+                (k / 10).max(1)
+            })
+            .collect();
+        let mut times: [Vec<f64>; 3] = Default::default();
+        for r in 0..rounds {
+            for j in 0..3 {
+                let i = (r + j) % 3;
+                let (Some(f), Some(k)) = (forms.get(i), reps.get(i)) else {
+                    continue;
+                };
+                let t = std::time::Instant::now();
+                for _ in 0..*k {
+                    black_box(f());
+                }
+                if let Some(v) = times.get_mut(i) {
+                    v.push(t.elapsed().as_secs_f64() * 1e6 / *k as f64);
+                }
+            }
+        }
+        let [t_off, t_on, t_hand] = &times;
+        let ratio = |a: &[f64]| -> Vec<f64> { a.iter().zip(t_hand).map(|(x, h)| x / h).collect() };
+        let q = |v: &[f64], p: f64| -> f64 {
+            let mut v = v.to_vec();
+            v.sort_by(f64::total_cmp);
+            v.get(((v.len().saturating_sub(1)) as f64 * p).round() as usize)
+                .copied()
+                .unwrap_or(f64::NAN)
+        };
+        let (r_off, r_on) = (ratio(t_off), ratio(t_on));
+        println!(
+            "| {n} events | {:.2} µs | {:.2} µs | {:.3} µs | **{:.1}×** ({:.1}–{:.1}) | **{:.1}×** ({:.1}–{:.1}) |",
+            q(t_off, 0.5),
+            q(t_on, 0.5),
+            q(t_hand, 0.5),
+            q(&r_off, 0.5),
+            q(&r_off, 0.1),
+            q(&r_off, 0.9),
+            q(&r_on, 0.5),
+            q(&r_on, 0.1),
+            q(&r_on, 0.9),
+        );
+    }
+}
+
 criterion_group!(benches, bound);
 
 fn main() {
+    if let Some(rounds) = std::env::var("BOUND_RR")
+        .ok()
+        .and_then(|r| r.parse::<usize>().ok())
+    {
+        rr_mode(rounds);
+        return;
+    }
     if let Some(reps) = std::env::var("BOUND_IR")
         .ok()
         .and_then(|r| r.parse::<usize>().ok())
