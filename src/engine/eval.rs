@@ -352,7 +352,11 @@ impl<'a> Env<'a, '_> {
     pub(crate) fn test(&mut self, mut e: &'a Expr) -> Result<bool, RuntimeError> {
         // Chains of `and` lean right (see `plan::lean_right`): walk them in a loop.
         while let Node::And(a, b) = &e.node {
-            if !self.test(a)? {
+            // A part is tested here rather than by a call of `test` on it.
+            if !self.test_part(a)? {
+                if !matches!(a.node, Node::And(..)) {
+                    self.last_false = Some(a.span);
+                }
                 return Ok(false);
             }
             e = b;
