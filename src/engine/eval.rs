@@ -585,7 +585,7 @@ impl<'a> Env<'a, '_> {
                 _ => V::None,
             },
             Node::If(c, a, b) => {
-                if self.eval(c)?.truthy() {
+                if self.test(c)? {
                     self.eval(a)?
                 } else {
                     self.eval(b)?
