@@ -133,7 +133,7 @@ pub(crate) struct ParamCursor<'p> {
 }
 
 impl<'p> ParamCursor<'p> {
-    /// The parameter values in force on `date`, as [`Plan::params_at`].
+    /// The parameter values in force on `date`, in the policy's order.
     pub(crate) fn at(&mut self, date: NaiveDate) -> &'p [Option<i64>] {
         match self.period {
             Some((from, next, values)) if from <= date && next.is_none_or(|n| date < n) => values,
@@ -196,6 +196,16 @@ fn version_exprs(v: &mut RuleVersion) -> Vec<&mut Expr> {
     out
 }
 
+/// Moves an expression out of its place in a tree that is being rebuilt,
+/// leaving `none` (with the same span) until the caller puts the new node there.
+fn take(e: &mut Expr) -> Expr {
+    let placeholder = Expr {
+        node: Node::Lit(crate::policy::expr::check::Lit::None),
+        span: e.span,
+    };
+    std::mem::replace(e, placeholder)
+}
+
 /// Rebuilds every chain of `and`s, in every condition, leaning right:
 /// `(a and b) and c` becomes `a and (b and c)`, so that the interpreter
 /// walks a chain in a loop instead of recursing once per part. The parts,
@@ -216,12 +226,8 @@ pub(crate) fn lean_right(rules: &mut [Rule]) {
     fn walk(e: &mut Expr) {
         if matches!(e.node, Node::And(..)) {
             let span = e.span;
-            let placeholder = Expr {
-                node: Node::Lit(crate::policy::expr::check::Lit::None),
-                span,
-            };
             let mut list = Vec::new();
-            parts(std::mem::replace(e, placeholder), &mut list);
+            parts(take(e), &mut list);
             for p in &mut list {
                 walk(p);
             }
@@ -328,11 +334,7 @@ pub(crate) fn memoise(rules: &mut [Rule]) -> (usize, usize) {
         let next = slots.len();
         let slot = *slots.entry(key).or_insert(next);
         let span = e.span;
-        let placeholder = Expr {
-            node: Node::Lit(crate::policy::expr::check::Lit::None),
-            span,
-        };
-        let inner = std::mem::replace(e, placeholder);
+        let inner = take(e);
         *e = Expr {
             node: Node::Memo(slot, Box::new(inner)),
             span,
