@@ -18,6 +18,7 @@
 mod eval;
 mod facts;
 mod plan;
+mod shard;
 
 use std::sync::Arc;
 
@@ -26,6 +27,7 @@ use serde::Serialize;
 
 pub use facts::TaskFacts;
 pub(crate) use plan::{Plan, lean_right, memoise};
+pub(crate) use shard::Shards;
 
 use crate::calendar::{Calendar, CalendarError};
 use crate::id::{EventId, OfficialId, RuleId, StepId, TaskId};
@@ -474,6 +476,9 @@ impl<'p> Evaluator<'p> {
                     .unwrap_or_default(),
             });
         }
+        // This thread's copy of the values answers share with the policy.
+        let shard = self.policy.plan.shards.get(&self.policy.rules);
+        let rules = shard.rules(&self.policy.rules);
         let mut scratch = Scratch::take();
         let facts = facts::Facts::new(
             case,
@@ -483,7 +488,7 @@ impl<'p> Evaluator<'p> {
         )?;
         let task = case.task();
         let mut trace: Vec<RuleTrace> = if self.options.explain {
-            Vec::with_capacity(self.policy.rules.len())
+            Vec::with_capacity(rules.len())
         } else {
             Vec::new()
         };
@@ -568,7 +573,7 @@ impl<'p> Evaluator<'p> {
         acc_sources.resize_with(steps.len(), Vec::new);
         raw.clear();
         raw_evidence.clear();
-        for (ri, rule) in self.policy.rules.iter().enumerate() {
+        for (ri, rule) in rules.iter().enumerate() {
             bindings.clear();
             let step_binding = |i: usize| Binding {
                 b1: Some(Bound::Step(i as u32)),
@@ -789,11 +794,7 @@ impl<'p> Evaluator<'p> {
         env.memo_row = None;
         let plan = &self.policy.plan;
         // Exception `xi`: the rule at `plan.exceptions[xi]`.
-        let exception = |xi: usize| {
-            plan.exceptions
-                .get(xi)
-                .and_then(|&i| self.policy.rules.get(i))
-        };
+        let exception = |xi: usize| plan.exceptions.get(xi).and_then(|&i| rules.get(i));
         let n_exc = plan.exceptions.len();
         exc_fired.clear();
         exc_fired.resize(n_exc, 0);
@@ -883,10 +884,10 @@ impl<'p> Evaluator<'p> {
         let mut views: Vec<FindingView<'_>> = Vec::with_capacity(raw.len());
         let mut moved: Vec<(usize, RuleId, OfficialId, Arc<Citation>)> = Vec::new();
         // Ids are set once the findings are ordered, below.
-        let blank: Arc<str> = Arc::from("");
+        let blank: Arc<str> = shard.finding_id(0);
         for rf in raw.iter() {
             let rf_evidence = range(raw_evidence, rf.evidence);
-            let Some(rule) = self.policy.rules.get(rf.rule_ix) else {
+            let Some(rule) = rules.get(rf.rule_ix) else {
                 continue;
             };
             let Some(version) = rule.versions.get(rf.version) else {
@@ -1044,10 +1045,10 @@ impl<'p> Evaluator<'p> {
             }
         }
         for (i, f) in findings.iter_mut().enumerate() {
-            f.id = finding_id(rank.get(i).copied().unwrap_or(0));
+            f.id = shard.finding_id(rank.get(i).copied().unwrap_or(0));
         }
         for &(i, orig) in moved_from.iter() {
-            let id = finding_id(rank.get(orig).copied().unwrap_or(0));
+            let id = shard.finding_id(rank.get(orig).copied().unwrap_or(0));
             if let Some(Some((_, slot))) = findings.get_mut(i).map(|f| &mut f.moved_from) {
                 *slot = id;
             }
@@ -1120,12 +1121,7 @@ impl<'p> Evaluator<'p> {
             .map(|(i, _)| V::Finding(i as u32))
             .collect();
         let standing_list = V::List(std::rc::Rc::new(standing));
-        for rule in self
-            .policy
-            .rules
-            .iter()
-            .filter(|r| r.kind == RuleKind::Consequence)
-        {
+        for rule in rules.iter().filter(|r| r.kind == RuleKind::Consequence) {
             let mut fired = 0;
             let mut matched = 0;
             let mut first_false = None;
@@ -1251,8 +1247,8 @@ impl<'p> Evaluator<'p> {
         Ok(Determination {
             task: task.id.clone(),
             as_of,
-            policy: self.policy.meta.id.clone(),
-            policy_hash: self.policy.meta.content_hash.clone(),
+            policy: shard.policy.clone(),
+            policy_hash: shard.policy_hash.clone(),
             judge_by: self.options.judge_by,
             facts: task_facts,
             steps,
@@ -1301,31 +1297,8 @@ fn permute_in_place<T>(v: &mut [T], order: &mut [usize]) {
     }
 }
 
-/// The id of the finding in place `rank` of the stable order: `F1`, `F2`, ….
-/// The first [`SHARED_FINDING_IDS`] are made once per process and shared.
-fn finding_id(rank: usize) -> Arc<str> {
-    fn make(rank: usize) -> Arc<str> {
-        use std::fmt::Write;
-        let mut id = String::with_capacity(8);
-        id.push('F');
-        let _ = write!(id, "{}", rank + 1);
-        Arc::from(id)
-    }
-    static SHARED: std::sync::OnceLock<Vec<Arc<str>>> = std::sync::OnceLock::new();
-    match SHARED
-        .get_or_init(|| (0..SHARED_FINDING_IDS).map(make).collect())
-        .get(rank)
-    {
-        Some(id) => id.clone(),
-        None => make(rank),
-    }
-}
-
 /// For how many findings the memo has room from the start (more grow it).
 const FINDING_ROWS_AHEAD: usize = 8;
-
-/// How many finding ids [`finding_id`] keeps: more than most tasks have.
-const SHARED_FINDING_IDS: usize = 64;
 
 /// The items of `buf` in `range` (start, length), as stored by [`RawFinding`].
 fn range(buf: &[u32], (start, len): (u32, u32)) -> &[u32] {
@@ -1356,7 +1329,7 @@ fn span_text(c: &Cond, span: crate::policy::expr::Span) -> Arc<str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{SHARED_FINDING_IDS, finding_id, permute_in_place, range};
+    use super::{permute_in_place, range};
 
     /// Every permutation of `0..n`, in lexicographic order.
     fn permutations(n: usize) -> Vec<Vec<usize>> {
@@ -1389,12 +1362,7 @@ mod tests {
     }
 
     #[test]
-    fn finding_ids_count_from_one_and_ranges_stay_inside_the_buffer() {
-        assert_eq!(&*finding_id(0), "F1");
-        assert_eq!(&*finding_id(41), "F42");
-        assert_eq!(&*finding_id(SHARED_FINDING_IDS - 1), "F64");
-        assert_eq!(&*finding_id(SHARED_FINDING_IDS), "F65");
-        assert_eq!(&*finding_id(999), "F1000");
+    fn ranges_stay_inside_the_buffer() {
         let buf = [5, 6, 7];
         assert_eq!(range(&buf, (1, 2)), &[6, 7]);
         assert_eq!(range(&buf, (2, 5)), &[] as &[u32]);

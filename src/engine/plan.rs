@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use crate::model::EventKind;
 use crate::policy::expr::Expr;
 use crate::policy::expr::check::{Node, slot};
-use crate::policy::{Body, Param, Rule, RuleKind, RuleVersion, Scope};
+use crate::policy::{Body, Cond, Param, Rule, RuleKind, RuleVersion, Scope};
 
 /// The evaluation plan of a policy.
 #[derive(Debug, Clone, Default)]
@@ -32,6 +32,9 @@ pub(crate) struct Plan {
     /// by [`memoise`]) of the rules bound to a step, and of those bound to a
     /// finding: the widths of a step's and of a finding's memo row.
     pub memo_widths: (usize, usize),
+    /// Copies of the values answers share with the policy, one per group
+    /// of threads (see [`super::shard`]); set at load.
+    pub shards: super::shard::Shards,
 }
 
 impl Plan {
@@ -89,6 +92,7 @@ impl Plan {
             event_kind,
             param_epochs,
             memo_widths: (0, 0),
+            shards: super::shard::Shards::default(),
         }
     }
 
@@ -173,25 +177,30 @@ fn bound_exprs(rule: &mut Rule, bound: Bound) -> Vec<&mut Expr> {
         .collect()
 }
 
-/// Every condition of a rule version: its `when`, `who`, evidence,
-/// exception scopes and transfers, and consequence target, mutable.
+/// The expressions of every condition of a rule version (see [`version_conds`]), mutable.
 fn version_exprs(v: &mut RuleVersion) -> Vec<&mut Expr> {
-    let mut out: Vec<&mut Expr> = v.when.iter_mut().map(|c| &mut c.expr).collect();
+    version_conds(v).into_iter().map(|c| &mut c.expr).collect()
+}
+
+/// Every condition of a rule version, mutable: its `when`, `who`,
+/// evidence, exception scopes and transfers, and consequence target.
+pub(super) fn version_conds(v: &mut RuleVersion) -> Vec<&mut Cond> {
+    let mut out: Vec<&mut Cond> = v.when.iter_mut().collect();
     match &mut v.body {
-        Body::Accountability { who, .. } => out.push(&mut who.expr),
+        Body::Accountability { who, .. } => out.push(who),
         Body::Avoidance { who, evidence, .. } => {
-            out.push(&mut who.expr);
-            out.extend(evidence.iter_mut().map(|c| &mut c.expr));
+            out.push(who);
+            out.extend(evidence.iter_mut());
         }
         Body::Exception {
             when_by_scope,
             transfers_to,
             ..
         } => {
-            out.extend(when_by_scope.values_mut().map(|c| &mut c.expr));
-            out.extend(transfers_to.values_mut().map(|c| &mut c.expr));
+            out.extend(when_by_scope.values_mut());
+            out.extend(transfers_to.values_mut());
         }
-        Body::Consequence { to, .. } => out.extend(to.iter_mut().map(|c| &mut c.expr)),
+        Body::Consequence { to, .. } => out.extend(to.iter_mut()),
     }
     out
 }

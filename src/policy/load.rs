@@ -922,22 +922,24 @@ pub(crate) fn load_many(texts: &[(String, String)]) -> Result<Policy, PolicyErro
         .collect();
     crate::engine::lean_right(&mut rules);
     let memo_widths = crate::engine::memoise(&mut rules);
+    let meta = PolicyMeta {
+        id: meta_id.into(),
+        version: meta_version,
+        title_vi,
+        title_en,
+        valid_from: valid_from.unwrap_or(NaiveDate::MIN),
+        valid_until,
+        content_hash: fnv_hex(&text).into(),
+        origin: file,
+        overlays: overlay_ids,
+        disabled,
+    };
     let mut plan = crate::engine::Plan::new(&rules, &params);
     plan.memo_widths = memo_widths;
+    plan.shards = crate::engine::Shards::new(meta.id.clone(), meta.content_hash.clone());
     Ok(Policy {
         plan,
-        meta: PolicyMeta {
-            id: meta_id.into(),
-            version: meta_version,
-            title_vi,
-            title_en,
-            valid_from: valid_from.unwrap_or(NaiveDate::MIN),
-            valid_until,
-            content_hash: fnv_hex(&text).into(),
-            origin: file,
-            overlays: overlay_ids,
-            disabled,
-        },
+        meta,
         rules,
         params,
         index,
