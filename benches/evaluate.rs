@@ -1,5 +1,5 @@
 //! Evaluation benches: one task at 10, 50 and 200 events (explanation on and
-//! off), policy load, corpus throughput against the parse-only floor, and
+//! off), one task on each of two threads at once, policy load, corpus throughput against the parse-only floor, and
 //! growth with events and with rules. Inputs come from the bundled sample
 //! and the seeded generator the tests use.
 
@@ -65,6 +65,66 @@ fn one_task(c: &mut Criterion) {
             })
         });
     }
+}
+
+/// One evaluation on each of two threads at once, under one policy or
+/// under a policy each, against one thread alone (per evaluation: ideally
+/// the same on 2 cores). Each thread has its own task, in one organisation
+/// (as `batch` runs them); answers that clone values the threads share
+/// would make them wait on each other's caches.
+fn threads(c: &mut Criterion) {
+    let (Ok(policy), Ok(other)) = (Policy::bundled(), Policy::bundled()) else {
+        return;
+    };
+    let cfg = GenConfig {
+        seed: 3,
+        departments: 50,
+        staff_per_unit: 1,
+        events_per_task: 10,
+        avoidance_percent: 100,
+    };
+    let org = organisation(&cfg);
+    let Ok(vorg) = ValidOrganisation::new(org.organisation.clone()) else {
+        return;
+    };
+    let vorg = Arc::new(vorg);
+    let (Ok(mine), Ok(yours)) = (
+        ValidCase::new(vorg.clone(), task(&cfg, &org, 2)),
+        ValidCase::new(vorg, task(&cfg, &org, 2)),
+    ) else {
+        return;
+    };
+    let mut g = c.benchmark_group("threads");
+    for explain in [false, true] {
+        let name = |what: &str| format!("{what}/explain_{}", if explain { "on" } else { "off" });
+        let ev = Evaluator::new(&policy).explain(explain);
+        let ev_other = Evaluator::new(&other).explain(explain);
+        let run = |ev: &Evaluator<'_>, case: &ValidCase, iters: u64| {
+            for _ in 0..iters {
+                black_box(ev.evaluate(black_box(case), as_of()).is_ok());
+            }
+        };
+        g.bench_function(name("one_thread"), |b| {
+            b.iter(|| ev.evaluate(black_box(&mine), as_of()))
+        });
+        for (what, second) in [
+            ("two_threads_one_policy", &ev),
+            ("two_threads_a_policy_each", &ev_other),
+        ] {
+            g.bench_function(name(what), |b| {
+                b.iter_custom(|iters| {
+                    std::thread::scope(|s| {
+                        let start = std::time::Instant::now();
+                        let a = s.spawn(|| run(&ev, &mine, iters));
+                        let b = s.spawn(|| run(second, &yours, iters));
+                        let _ = (a.join(), b.join());
+                        start.elapsed()
+                    })
+                })
+            });
+        }
+    }
+    g.finish();
 }
 
 fn load_policy(c: &mut Criterion) {
@@ -186,5 +246,5 @@ fn growth(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, one_task, load_policy, throughput, growth);
+criterion_group!(benches, one_task, threads, load_policy, throughput, growth);
 criterion_main!(benches);
