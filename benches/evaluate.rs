@@ -71,7 +71,8 @@ fn one_task(c: &mut Criterion) {
 /// under a policy each, against one thread alone (per evaluation: ideally
 /// the same on 2 cores). Each thread has its own task, in one organisation
 /// (as `batch` runs them); answers that clone values the threads share
-/// would make them wait on each other's caches.
+/// would make them wait on each other's caches. Also: what cloning and
+/// dropping one answer costs, on one thread.
 fn threads(c: &mut Criterion) {
     let (Ok(policy), Ok(other)) = (Policy::bundled(), Policy::bundled()) else {
         return;
@@ -107,6 +108,13 @@ fn threads(c: &mut Criterion) {
         g.bench_function(name("one_thread"), |b| {
             b.iter(|| ev.evaluate(black_box(&mine), as_of()))
         });
+        // What the answer's own values cost to make and free (allocations
+        // and reference counts), apart from deciding it: a clone and a drop.
+        if let Ok(answer) = ev.evaluate(&mine, as_of()) {
+            g.bench_function(name("answer_clone_and_drop"), |b| {
+                b.iter(|| black_box(&answer).clone())
+            });
+        }
         for (what, second) in [
             ("two_threads_one_policy", &ev),
             ("two_threads_a_policy_each", &ev_other),
