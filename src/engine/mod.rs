@@ -33,7 +33,7 @@ use crate::calendar::{Calendar, CalendarError};
 use crate::id::{EventId, OfficialId, RuleId, StepId, TaskId};
 use crate::model::ValidCase;
 use crate::policy::{
-    Behaviour, Body, Capacity, Citation, Cond, Grade, Measure, Policy, Rule, RuleKind, RuleVersion,
+    Behaviour, Body, Capacity, Citation, Grade, Measure, Policy, Rule, RuleKind, RuleVersion,
     Scope, Severity, TargetScope, Transition,
 };
 use eval::{Env, FindingView, V};
@@ -478,7 +478,7 @@ impl<'p> Evaluator<'p> {
         }
         // This thread's copy of the values answers share with the policy.
         let shard = self.policy.plan.shards.get(&self.policy.rules);
-        let rules = shard.rules(&self.policy.rules);
+        let rules = &self.policy.rules;
         let mut scratch = Scratch::take();
         let facts = facts::Facts::new(
             case,
@@ -631,7 +631,7 @@ impl<'p> Evaluator<'p> {
             if bindings.is_empty() {
                 if explain {
                     trace.push(RuleTrace {
-                        rule: rule.id.clone(),
+                        rule: shard.rule_id(ri, &rule.id),
                         kind: rule.kind,
                         outcome: Outcome::NothingToBind,
                     });
@@ -671,7 +671,7 @@ impl<'p> Evaluator<'p> {
                         && first_false.is_none()
                         && let Some(c) = &version.when
                     {
-                        first_false = Some(span_text(c, env.first_false(&c.expr)));
+                        first_false = Some(shard.part(c, env.first_false(&c.expr)));
                     }
                     continue;
                 }
@@ -725,8 +725,8 @@ impl<'p> Evaluator<'p> {
                                     official: o,
                                     capacity: *capacity,
                                     primary: *primary,
-                                    rule: rule.id.clone(),
-                                    citation: version.citation.clone(),
+                                    rule: shard.rule_id(ri, &rule.id),
+                                    citation: shard.citation(ri, vi, &version.citation),
                                     via_exception: None,
                                     defeated_by: None,
                                 });
@@ -765,7 +765,7 @@ impl<'p> Evaluator<'p> {
             }
             let outcome = if let Some(message) = error {
                 let t = RuleTrace {
-                    rule: rule.id.clone(),
+                    rule: shard.rule_id(ri, &rule.id),
                     kind: rule.kind,
                     outcome: Outcome::Error { message },
                 };
@@ -783,7 +783,7 @@ impl<'p> Evaluator<'p> {
             };
             if explain {
                 trace.push(RuleTrace {
-                    rule: rule.id.clone(),
+                    rule: shard.rule_id(ri, &rule.id),
                     kind: rule.kind,
                     outcome,
                 });
@@ -794,7 +794,11 @@ impl<'p> Evaluator<'p> {
         env.memo_row = None;
         let plan = &self.policy.plan;
         // Exception `xi`: the rule at `plan.exceptions[xi]`.
-        let exception = |xi: usize| plan.exceptions.get(xi).and_then(|&i| rules.get(i));
+        let exception = |xi: usize| {
+            plan.exceptions
+                .get(xi)
+                .and_then(|&i| rules.get(i).map(|r| (i, r)))
+        };
         let n_exc = plan.exceptions.len();
         exc_fired.clear();
         exc_fired.resize(n_exc, 0);
@@ -813,10 +817,10 @@ impl<'p> Evaluator<'p> {
                     .and_then(|(ri, _)| plan.defeaters.get(*ri))
                     .map_or(&[][..], Vec::as_slice);
                 for &xi in candidates {
-                    let Some(xr) = exception(xi) else {
+                    let Some((xri, xr)) = exception(xi) else {
                         continue;
                     };
-                    let Some((_, xv)) = self.version_for(xr, step_date(si), as_of) else {
+                    let Some((xvi, xv)) = self.version_for(xr, step_date(si), as_of) else {
                         continue;
                     };
                     let Body::Exception {
@@ -845,7 +849,7 @@ impl<'p> Evaluator<'p> {
                             if let Some(x) = exc_fired.get_mut(xi) {
                                 *x += 1;
                             }
-                            a.defeated_by = Some(xr.id.clone());
+                            a.defeated_by = Some(shard.rule_id(xri, &xr.id));
                             if let Some(t) = transfers_to.get(&TargetScope::Step)
                                 && let Ok(v) = env.eval(&t.expr)
                             {
@@ -854,9 +858,9 @@ impl<'p> Evaluator<'p> {
                                         official: o,
                                         capacity: *capacity,
                                         primary: a.primary,
-                                        rule: xr.id.clone(),
-                                        citation: xv.citation.clone(),
-                                        via_exception: Some(xr.id.clone()),
+                                        rule: shard.rule_id(xri, &xr.id),
+                                        citation: shard.citation(xri, xvi, &xv.citation),
+                                        via_exception: Some(shard.rule_id(xri, &xr.id)),
                                         defeated_by: None,
                                     });
                                 }
@@ -882,7 +886,7 @@ impl<'p> Evaluator<'p> {
         // ... on findings
         let mut findings: Vec<Finding> = Vec::with_capacity(raw.len());
         let mut views: Vec<FindingView<'_>> = Vec::with_capacity(raw.len());
-        let mut moved: Vec<(usize, RuleId, OfficialId, Arc<Citation>)> = Vec::new();
+        let mut moved: Vec<(usize, RuleId, OfficialId)> = Vec::new();
         // Ids are set once the findings are ordered, below.
         let blank: Arc<str> = shard.finding_id(0);
         for rf in raw.iter() {
@@ -908,10 +912,10 @@ impl<'p> Evaluator<'p> {
                 .get(rf.rule_ix)
                 .map_or(&[][..], Vec::as_slice);
             for &xi in candidates {
-                let Some(xr) = exception(xi) else {
+                let Some((xri, xr)) = exception(xi) else {
                     continue;
                 };
-                let Some((_, xv)) = self.version_for(xr, rf.binding.act_date, as_of) else {
+                let Some((xvi, xv)) = self.version_for(xr, rf.binding.act_date, as_of) else {
                     continue;
                 };
                 let Body::Exception {
@@ -945,7 +949,7 @@ impl<'p> Evaluator<'p> {
                     }
                 };
                 let ff = if !applied && explain {
-                    Some(span_text(c, env.first_false(&c.expr)))
+                    Some(shard.part(c, env.first_false(&c.expr)))
                 } else {
                     None
                 };
@@ -953,18 +957,18 @@ impl<'p> Evaluator<'p> {
                     if let Some(x) = exc_fired.get_mut(xi) {
                         *x += 1;
                     }
-                    defeated_by = Some(xr.id.clone());
+                    defeated_by = Some(shard.rule_id(xri, &xr.id));
                     if let Some(t) = transfers_to.get(&rf.scope)
                         && let Ok(v) = env.eval(&t.expr)
                     {
                         for o in env.officials_of(&v) {
-                            moved.push((findings.len(), xr.id.clone(), o, xv.citation.clone()));
+                            moved.push((findings.len(), shard.rule_id(xri, &xr.id), o));
                         }
                     }
                 }
                 checks.push(ExceptionCheck {
-                    rule: xr.id.clone(),
-                    citation: xv.citation.clone(),
+                    rule: shard.rule_id(xri, &xr.id),
+                    citation: shard.citation(xri, xvi, &xv.citation),
                     applied,
                     first_false: ff,
                 });
@@ -976,7 +980,7 @@ impl<'p> Evaluator<'p> {
                 .map(|s| s.id.clone());
             findings.push(Finding {
                 id: blank.clone(),
-                rule: rule.id.clone(),
+                rule: shard.rule_id(rf.rule_ix, &rule.id),
                 version: rf.version,
                 version_from: version.valid_from,
                 behaviour: *behaviour,
@@ -988,7 +992,7 @@ impl<'p> Evaluator<'p> {
                     .filter_map(|&i| case.events().get(i as usize).map(|e| e.id.clone()))
                     .collect(),
                 act_date: rf.binding.act_date,
-                citation: version.citation.clone(),
+                citation: shard.citation(rf.rule_ix, rf.version, &version.citation),
                 exceptions: checks,
                 defeated_by,
                 moved_from: None,
@@ -1004,7 +1008,7 @@ impl<'p> Evaluator<'p> {
             });
         }
         moved_from.clear();
-        for (orig, xid, o, _cit) in moved {
+        for (orig, xid, o) in moved {
             let Some(f) = findings.get(orig).cloned() else {
                 continue;
             };
@@ -1064,7 +1068,7 @@ impl<'p> Evaluator<'p> {
         }
         permute_in_place(&mut views, order);
         for xi in 0..n_exc {
-            let Some(xr) = exception(xi) else {
+            let Some((xri, xr)) = exception(xi) else {
                 continue;
             };
             let error = exc_errors.get_mut(xi).and_then(Option::take);
@@ -1075,7 +1079,7 @@ impl<'p> Evaluator<'p> {
             }
             let outcome = if let Some(m) = error {
                 let t = RuleTrace {
-                    rule: xr.id.clone(),
+                    rule: shard.rule_id(xri, &xr.id),
                     kind: RuleKind::Exception,
                     outcome: Outcome::Error { message: m },
                 };
@@ -1095,7 +1099,7 @@ impl<'p> Evaluator<'p> {
             };
             if explain {
                 trace.push(RuleTrace {
-                    rule: xr.id.clone(),
+                    rule: shard.rule_id(xri, &xr.id),
                     kind: RuleKind::Exception,
                     outcome,
                 });
@@ -1121,7 +1125,11 @@ impl<'p> Evaluator<'p> {
             .map(|(i, _)| V::Finding(i as u32))
             .collect();
         let standing_list = V::List(std::rc::Rc::new(standing));
-        for rule in rules.iter().filter(|r| r.kind == RuleKind::Consequence) {
+        for (ri, rule) in rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.kind == RuleKind::Consequence)
+        {
             let mut fired = 0;
             let mut matched = 0;
             let mut first_false = None;
@@ -1131,7 +1139,7 @@ impl<'p> Evaluator<'p> {
                 if !f.stands() {
                     continue;
                 }
-                let Some((_, v)) = self.version_for(rule, f.act_date, as_of) else {
+                let Some((vi, v)) = self.version_for(rule, f.act_date, as_of) else {
                     continue;
                 };
                 in_force = true;
@@ -1172,7 +1180,7 @@ impl<'p> Evaluator<'p> {
                         && first_false.is_none()
                         && let Some(c) = &v.when
                     {
-                        first_false = Some(span_text(c, env.first_false(&c.expr)));
+                        first_false = Some(shard.part(c, env.first_false(&c.expr)));
                     }
                     continue;
                 }
@@ -1199,19 +1207,19 @@ impl<'p> Evaluator<'p> {
                             }
                         }
                         None => consequences.push(Consequence {
-                            rule: rule.id.clone(),
+                            rule: shard.rule_id(ri, &rule.id),
                             measure: *measure,
                             grade_cap: *grade_cap,
                             official: o,
                             because: vec![f.id.clone()],
-                            citation: v.citation.clone(),
+                            citation: shard.citation(ri, vi, &v.citation),
                         }),
                     }
                 }
             }
             let outcome = if let Some(message) = error {
                 let t = RuleTrace {
-                    rule: rule.id.clone(),
+                    rule: shard.rule_id(ri, &rule.id),
                     kind: rule.kind,
                     outcome: Outcome::Error { message },
                 };
@@ -1231,7 +1239,7 @@ impl<'p> Evaluator<'p> {
             };
             if explain {
                 trace.push(RuleTrace {
-                    rule: rule.id.clone(),
+                    rule: shard.rule_id(ri, &rule.id),
                     kind: rule.kind,
                     outcome,
                 });
@@ -1321,10 +1329,6 @@ fn bound_value<'a>(b: Option<Bound>) -> V<'a> {
         Some(Bound::Event(i)) => V::Event(i),
         None => V::None,
     }
-}
-
-fn span_text(c: &Cond, span: crate::policy::expr::Span) -> Arc<str> {
-    c.part(span)
 }
 
 #[cfg(test)]

@@ -7,15 +7,18 @@
 //! write the same reference counts, and each write takes the cache line
 //! away from the other cores. So each thread is given one of [`SHARDS`]
 //! copies: the first thread to evaluate uses the policy's own values, and a
-//! copy of the rules with values of their own is made the first time a
-//! thread of another group evaluates under the policy. Answers are equal
-//! (`==`) whichever copy they were built from; only the addresses differ.
+//! copy of those values (not of the rules' conditions, which evaluation
+//! only reads) is made the first time a thread of another group evaluates
+//! under the policy. Answers are equal (`==`) whichever copy they were
+//! built from; only the addresses differ.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crate::id::{RuleId, Trusted};
-use crate::policy::{Citation, Rule};
+use crate::policy::expr::Span;
+use crate::policy::{Citation, Cond, Rule};
 
 /// How many copies a policy may have: threads beyond this many share them
 /// (the evaluation is the same, only slower when they run at once).
@@ -37,14 +40,26 @@ pub(crate) struct Shards {
 /// One copy of the values an answer shares with its policy.
 #[derive(Clone)]
 pub(crate) struct Shard {
-    /// The rules, with values of their own; `None`: the policy's own rules.
-    rules: Option<Vec<Rule>>,
+    /// Copies of the rules' values; `None`: the policy's own are used.
+    values: Option<Values>,
     /// The policy's id.
     pub policy: Arc<str>,
     /// The policy's content hash.
     pub policy_hash: Arc<str>,
     /// `F1`, `F2`, …
     finding_ids: Vec<Arc<str>>,
+}
+
+/// Copies of the values of a policy's rules that answers clone.
+#[derive(Clone)]
+struct Values {
+    /// By rule index.
+    rule_ids: Vec<RuleId>,
+    /// By rule index, then version index.
+    citations: Vec<Vec<Arc<Citation>>>,
+    /// The texts of the parts of every condition, by the address of the
+    /// policy's own text (which lives as long as the policy, and these copies).
+    parts: HashMap<usize, Arc<str>, foldhash::fast::RandomState>,
 }
 
 impl std::fmt::Debug for Shards {
@@ -66,7 +81,7 @@ impl Shards {
     pub(crate) fn new(policy: Arc<str>, policy_hash: Arc<str>) -> Self {
         Shards {
             first: Shard {
-                rules: None,
+                values: None,
                 policy,
                 policy_hash,
                 finding_ids: (0..KEPT_FINDING_IDS).map(make_finding_id).collect(),
@@ -87,19 +102,69 @@ impl Shards {
 }
 
 impl Shard {
-    /// A copy of this one whose shared values are its own.
+    /// A copy of this one whose values are its own.
     fn copy(&self, rules: &[Rule]) -> Shard {
+        let mut parts = HashMap::default();
+        let citations = rules
+            .iter()
+            .map(|r| {
+                r.versions
+                    .iter()
+                    .map(|v| {
+                        // `version_conds` lists them mutably; a clone of the
+                        // version holds the same texts (the `Arc`s are shared).
+                        for c in super::plan::version_conds(&mut v.clone()) {
+                            for (_, t) in &c.parts {
+                                parts.insert(address(t), Arc::from(&**t));
+                            }
+                        }
+                        Arc::new(Citation::clone(&v.citation))
+                    })
+                    .collect()
+            })
+            .collect();
         Shard {
-            rules: Some(rules.iter().map(unshared).collect()),
+            values: Some(Values {
+                rule_ids: rules
+                    .iter()
+                    .map(|r| RuleId::trusted(r.id.as_str()))
+                    .collect(),
+                citations,
+                parts,
+            }),
             policy: Arc::from(&*self.policy),
             policy_hash: Arc::from(&*self.policy_hash),
             finding_ids: (0..KEPT_FINDING_IDS).map(make_finding_id).collect(),
         }
     }
 
-    /// The rules to evaluate: this copy's, or else `own` (the policy's).
-    pub(crate) fn rules<'s>(&'s self, own: &'s [Rule]) -> &'s [Rule] {
-        self.rules.as_deref().unwrap_or(own)
+    /// The id of rule `ri`, whose own id is `own`.
+    pub(crate) fn rule_id(&self, ri: usize, own: &RuleId) -> RuleId {
+        match &self.values {
+            Some(v) => v.rule_ids.get(ri).unwrap_or(own).clone(),
+            None => own.clone(),
+        }
+    }
+
+    /// The citation of version `vi` of rule `ri`, whose own citation is `own`.
+    pub(crate) fn citation(&self, ri: usize, vi: usize, own: &Arc<Citation>) -> Arc<Citation> {
+        match &self.values {
+            Some(v) => v
+                .citations
+                .get(ri)
+                .and_then(|r| r.get(vi))
+                .unwrap_or(own)
+                .clone(),
+            None => own.clone(),
+        }
+    }
+
+    /// The text of the part of condition `c` at `span` (see [`Cond::part`]).
+    pub(crate) fn part(&self, c: &Cond, span: Span) -> Arc<str> {
+        match (&self.values, c.parts.iter().find(|(s, _)| *s == span)) {
+            (Some(v), Some((_, own))) => v.parts.get(&address(own)).unwrap_or(own).clone(),
+            _ => c.part(span),
+        }
     }
 
     /// The id of the finding of rank `rank` (from 0) in an answer: `F1`, `F2`, …
@@ -111,29 +176,17 @@ impl Shard {
     }
 }
 
+/// Where a text is stored: the key of its copy.
+fn address(t: &Arc<str>) -> usize {
+    Arc::as_ptr(t).cast::<u8>() as usize
+}
+
 fn make_finding_id(rank: usize) -> Arc<str> {
     use std::fmt::Write;
     let mut id = String::with_capacity(8);
     id.push('F');
     let _ = write!(id, "{}", rank.saturating_add(1));
     Arc::from(id)
-}
-
-/// A rule whose values that answers clone (its id, its versions' citations
-/// and the texts of their conditions) are copies of its own.
-fn unshared(rule: &Rule) -> Rule {
-    let mut r = rule.clone();
-    r.id = RuleId::trusted(rule.id.as_str());
-    for v in &mut r.versions {
-        v.citation = Arc::new(Citation::clone(&v.citation));
-        for c in super::plan::version_conds(v) {
-            c.text = Arc::from(&*c.text);
-            for (_, t) in &mut c.parts {
-                *t = Arc::from(&**t);
-            }
-        }
-    }
-    r
 }
 
 /// The group (`0..SHARDS`) of the calling thread, given in turn to threads
@@ -165,37 +218,38 @@ mod tests {
     #[test]
     fn a_copy_is_equal_and_shares_no_value_answers_clone() -> Result<(), String> {
         let p = Policy::bundled().map_err(|e| e.to_string())?;
-        let own = &p.rules;
-        let copy = p.plan.shards.first.copy(own);
-        let rules = copy.rules(own);
-        assert_eq!(rules.len(), own.len());
-        assert!(!Arc::ptr_eq(&copy.policy, &p.plan.shards.first.policy));
-        assert_eq!(copy.policy, p.plan.shards.first.policy);
-        assert!(!Arc::ptr_eq(
-            &copy.finding_id(0),
-            &p.plan.shards.first.finding_id(0)
-        ));
-        for (a, b) in rules.iter().zip(own) {
-            assert_eq!(a.id, b.id);
-            assert_ne!(a.id.as_str().as_ptr(), b.id.as_str().as_ptr(), "{}", b.id);
-            for (va, vb) in a.versions.iter().zip(&b.versions) {
-                assert_eq!(va.citation, vb.citation);
-                assert!(!Arc::ptr_eq(&va.citation, &vb.citation), "{}", b.id);
-                let mut va = va.clone();
-                let mut vb = vb.clone();
-                let ca = super::super::plan::version_conds(&mut va);
-                let cb = super::super::plan::version_conds(&mut vb);
-                assert_eq!(ca.len(), cb.len());
-                for (x, y) in ca.iter().zip(&cb) {
-                    assert_eq!(x.text, y.text);
-                    assert!(!Arc::ptr_eq(&x.text, &y.text), "{}", b.id);
-                    assert_eq!(x.parts, y.parts);
-                    for ((_, s), (_, t)) in x.parts.iter().zip(&y.parts) {
-                        assert!(!Arc::ptr_eq(s, t), "{}: {s}", b.id);
+        let first = &p.plan.shards.first;
+        let copy = first.copy(&p.rules);
+        assert_eq!(copy.policy, first.policy);
+        assert!(!Arc::ptr_eq(&copy.policy, &first.policy));
+        assert!(!Arc::ptr_eq(&copy.policy_hash, &first.policy_hash));
+        assert!(!Arc::ptr_eq(&copy.finding_id(0), &first.finding_id(0)));
+        let mut parts = 0;
+        for (ri, r) in p.rules.iter().enumerate() {
+            let (own, mine) = (first.rule_id(ri, &r.id), copy.rule_id(ri, &r.id));
+            assert_eq!(own.as_str().as_ptr(), r.id.as_str().as_ptr(), "{}", r.id);
+            assert_eq!(mine, r.id);
+            assert_ne!(mine.as_str().as_ptr(), r.id.as_str().as_ptr(), "{}", r.id);
+            for (vi, v) in r.versions.iter().enumerate() {
+                assert!(Arc::ptr_eq(
+                    &first.citation(ri, vi, &v.citation),
+                    &v.citation
+                ));
+                let c = copy.citation(ri, vi, &v.citation);
+                assert_eq!(c, v.citation);
+                assert!(!Arc::ptr_eq(&c, &v.citation), "{}", r.id);
+                for cond in super::super::plan::version_conds(&mut v.clone()) {
+                    for (span, text) in &cond.parts {
+                        assert!(Arc::ptr_eq(&first.part(cond, *span), text));
+                        let t = copy.part(cond, *span);
+                        assert_eq!(t, *text);
+                        assert!(!Arc::ptr_eq(&t, text), "{}: {text}", r.id);
+                        parts += 1;
                     }
                 }
             }
         }
+        assert!(parts > p.rules.len(), "only {parts} parts");
         Ok(())
     }
 
@@ -231,6 +285,19 @@ mod tests {
         for a in &answers {
             assert_eq!(a, &here);
         }
+        // The answers were built from different copies of the citations.
+        let cited: std::collections::HashSet<usize> = answers
+            .iter()
+            .filter_map(|a| {
+                let e = a
+                    .iter()
+                    .flat_map(|d| &d.steps)
+                    .flat_map(|s| &s.accountable)
+                    .next()?;
+                Some(Arc::as_ptr(&e.citation) as usize)
+            })
+            .collect();
+        assert!(cited.len() >= 2, "all threads cloned one citation");
         let made = p
             .plan
             .shards
