@@ -14,7 +14,8 @@
 //! `BOUND_IR=REPS BOUND_ONLY=FORM/N` skips criterion and runs one form for
 //! callgrind instruction counts (see `ir_mode` and `BENCHMARKS.md`).
 //! `BOUND_RR=ROUNDS` skips criterion and times the three forms in turns,
-//! round by round, for wall-clock ratios (see `rr_mode`).
+//! round by round, for wall-clock ratios (see `rr_mode`), then corpus
+//! throughput against the parse-only floor the same way (`rr_throughput`).
 //!
 //! The hand-written form is what a programmer would write for this one policy:
 //! one pass over the events for the derived facts (as `src/engine/facts.rs`),
@@ -1829,6 +1830,84 @@ fn rr_mode(rounds: usize) {
             q(&r_on, 0.9),
         );
     }
+    rr_throughput(&off, rounds);
+}
+
+/// Corpus throughput with the forms in turns: the 100,000 tasks of the
+/// default generated corpus, in chunks of 1,000 read in turn; in each round
+/// one chunk is parsed and validated (the floor), and parsed, validated and
+/// evaluated with explanation off, in alternating order, on one thread.
+/// The share is the floor's time ÷ the full time per round (≥ 60 % is the
+/// target). The header (the organisation) is read once, outside the timing.
+fn rr_throughput(ev: &Evaluator<'_>, rounds: usize) {
+    const TASKS: usize = 100_000;
+    const CHUNK: usize = 1_000;
+    let mut buf = Vec::new();
+    if accountable::generate::write_jsonl(&GenConfig::default(), TASKS, &mut buf).is_err() {
+        return;
+    }
+    let Ok(mut r) = accountable::io::CorpusReader::new(buf.as_slice(), "c.jsonl") else {
+        return;
+    };
+    let org = r.organisation().clone();
+    let mut lines: Vec<(usize, String)> = Vec::with_capacity(TASKS);
+    while let Some(Ok(l)) = r.next_line() {
+        lines.push(l);
+    }
+    let chunks: Vec<&[(usize, String)]> = lines.chunks(CHUNK).collect();
+    let run = |chunk: &[(usize, String)], evaluate: bool| -> (f64, usize) {
+        let t = std::time::Instant::now();
+        let mut n = 0usize;
+        for (line, text) in chunk {
+            if let Ok(case) = accountable::io::parse_task_line(&org, text, "c.jsonl", *line) {
+                n += if evaluate {
+                    ev.evaluate(black_box(&case), bench_as_of())
+                        .map(|d| d.findings.len())
+                        .unwrap_or(0)
+                } else {
+                    1
+                };
+            }
+        }
+        (t.elapsed().as_secs_f64(), n)
+    };
+    let (mut floor, mut full, mut share) = (Vec::new(), Vec::new(), Vec::new());
+    for r in 0..rounds.max(chunks.len()) {
+        let Some(chunk) = chunks.get(r % chunks.len().max(1)) else {
+            continue;
+        };
+        let ((a, _), (b, _)) = if r % 2 == 0 {
+            let a = run(chunk, false);
+            (a, run(chunk, true))
+        } else {
+            let b = run(chunk, true);
+            (run(chunk, false), b)
+        };
+        floor.push(chunk.len() as f64 / a);
+        full.push(chunk.len() as f64 / b);
+        share.push(a / b);
+    }
+    let q = |v: &[f64], p: f64| -> f64 {
+        let mut v = v.to_vec();
+        v.sort_by(f64::total_cmp);
+        v.get(((v.len().saturating_sub(1)) as f64 * p).round() as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    println!();
+    println!(
+        "| corpus ({TASKS} tasks, {} rounds of {CHUNK}) | parse and validate (floor) | with evaluation, one thread | share of the floor (p10–p90) |",
+        floor.len()
+    );
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| default generated | {:.1}k tasks/s | {:.1}k tasks/s | **{:.0} %** ({:.0}–{:.0} %) |",
+        q(&floor, 0.5) / 1e3,
+        q(&full, 0.5) / 1e3,
+        q(&share, 0.5) * 100.0,
+        q(&share, 0.1) * 100.0,
+        q(&share, 0.9) * 100.0,
+    );
 }
 
 criterion_group!(benches, bound);

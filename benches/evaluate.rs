@@ -147,7 +147,11 @@ fn throughput(c: &mut Criterion) {
     let Ok(policy) = Policy::bundled() else {
         return;
     };
-    let tasks = 20_000usize;
+    // At least 100,000 tasks (fewer with THROUGHPUT_TASKS=N, for a quick look).
+    let tasks = std::env::var("THROUGHPUT_TASKS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000usize);
     let mut buf = Vec::new();
     if write_jsonl(&GenConfig::default(), tasks, &mut buf).is_err() {
         return;
