@@ -7,6 +7,7 @@ use std::rc::Rc;
 use chrono::NaiveDate;
 
 use super::facts::Facts;
+use super::shard::LocalOfficials;
 use crate::id::{Field, OfficialId, UnitId};
 use crate::model::{Delegation, Event, EventKind, Role, Step};
 use crate::policy::expr::check::{Cmp, Expr, F, Func, Lit, Node, slot};
@@ -187,18 +188,24 @@ impl<'a> Env<'a, '_> {
         self.facts.case.task().steps.get(i as usize)
     }
 
-    /// The officials a value names (one, or a list), deduplicated in order.
-    pub(crate) fn officials_of(&self, v: &V<'a>) -> Vec<OfficialId> {
+    /// The officials a value names (one, or a list), deduplicated in order,
+    /// as the calling thread's copies of their ids (see [`LocalOfficials`]).
+    pub(crate) fn officials_of(&self, v: &V<'a>, local: &mut LocalOfficials) -> Vec<OfficialId> {
         let mut out: Vec<OfficialId> = Vec::new();
-        self.officials_into(v, &mut out);
+        self.officials_into(v, &mut out, local);
         out
     }
 
     /// As [`Env::officials_of`], appending to `out` (which it deduplicates against).
-    pub(crate) fn officials_into(&self, v: &V<'a>, out: &mut Vec<OfficialId>) {
+    pub(crate) fn officials_into(
+        &self,
+        v: &V<'a>,
+        out: &mut Vec<OfficialId>,
+        local: &mut LocalOfficials,
+    ) {
         let mut push = |o: &OfficialId| {
             if !out.contains(o) {
-                out.push(o.clone());
+                out.push(local.id(o));
             }
         };
         if Self::is_list(v) {

@@ -365,6 +365,8 @@ struct Scratch {
     facts: facts::Buffers,
     bindings: Vec<Binding>,
     officials: Vec<OfficialId>,
+    /// This thread's copies of the officials' ids it puts in answers.
+    local_officials: shard::LocalOfficials,
     /// Per step, the (rule, version) of each accountability entry.
     acc_sources: Vec<Vec<(usize, usize)>>,
     raw: Vec<RawFinding>,
@@ -558,6 +560,7 @@ impl<'p> Evaluator<'p> {
             raw_evidence,
             bindings,
             officials,
+            local_officials,
             evidence: ev,
             exc_fired,
             exc_errors,
@@ -695,7 +698,7 @@ impl<'p> Evaluator<'p> {
                 };
                 officials.clear();
                 match env.eval(&who.expr) {
-                    Ok(v) => env.officials_into(&v, officials),
+                    Ok(v) => env.officials_into(&v, officials, local_officials),
                     Err(e) => {
                         error.get_or_insert(e.0.into());
                         continue;
@@ -853,7 +856,7 @@ impl<'p> Evaluator<'p> {
                             if let Some(t) = transfers_to.get(&TargetScope::Step)
                                 && let Ok(v) = env.eval(&t.expr)
                             {
-                                for o in env.officials_of(&v) {
+                                for o in env.officials_of(&v, local_officials) {
                                     added.push(Accountable {
                                         official: o,
                                         capacity: *capacity,
@@ -961,7 +964,7 @@ impl<'p> Evaluator<'p> {
                     if let Some(t) = transfers_to.get(&rf.scope)
                         && let Ok(v) = env.eval(&t.expr)
                     {
-                        for o in env.officials_of(&v) {
+                        for o in env.officials_of(&v, local_officials) {
                             moved.push((findings.len(), shard.rule_id(xri, &xr.id), o));
                         }
                     }
@@ -1187,7 +1190,7 @@ impl<'p> Evaluator<'p> {
                 officials.clear();
                 match to {
                     Some(c) => match env.eval(&c.expr) {
-                        Ok(x) => env.officials_into(&x, officials),
+                        Ok(x) => env.officials_into(&x, officials, local_officials),
                         Err(e) => {
                             error.get_or_insert(e.0.into());
                             continue;

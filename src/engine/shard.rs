@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use crate::id::{RuleId, Trusted};
+use crate::id::{OfficialId, RuleId, Trusted};
 use crate::policy::expr::Span;
 use crate::policy::{Citation, Cond, Rule};
 
@@ -199,6 +199,39 @@ fn thread_group() -> usize {
     GROUP.try_with(|g| *g).unwrap_or(0)
 }
 
+/// The calling thread's own copies of the ids of the officials it puts in
+/// answers, by their text.
+///
+/// Those officials come mostly from the organisation (the head of a unit,
+/// a deputy for a field), which every task of a corpus shares, so cloning
+/// the organisation's ids would have all threads write the same reference
+/// counts. A thread clones its own copy instead; an id is the same id
+/// whichever copy an answer holds. The copies are kept between evaluations
+/// (in the thread's working storage), up to [`LocalOfficials::KEPT`].
+#[derive(Default)]
+pub(crate) struct LocalOfficials {
+    ids: std::collections::HashSet<OfficialId, foldhash::fast::RandomState>,
+}
+
+impl LocalOfficials {
+    /// How many ids are kept before the copies start again: an organisation
+    /// with more officials only makes some copies more than once.
+    pub(crate) const KEPT: usize = 1 << 16;
+
+    /// The thread's copy of `o`.
+    pub(crate) fn id(&mut self, o: &OfficialId) -> OfficialId {
+        if let Some(mine) = self.ids.get(o.as_str()) {
+            return mine.clone();
+        }
+        if self.ids.len() >= Self::KEPT {
+            self.ids.clear();
+        }
+        let mine = OfficialId::trusted(o.as_str());
+        self.ids.insert(mine.clone());
+        mine
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +283,61 @@ mod tests {
             }
         }
         assert!(parts > p.rules.len(), "only {parts} parts");
+        Ok(())
+    }
+
+    #[test]
+    fn officials_are_the_threads_own_copies() -> Result<(), String> {
+        let mut local = LocalOfficials::default();
+        let a = OfficialId::new("cb-01").map_err(|e| e.to_string())?;
+        let b = OfficialId::new("cb-01").map_err(|e| e.to_string())?;
+        let (x, y) = (local.id(&a), local.id(&b));
+        assert_eq!(x, a);
+        assert_ne!(x.as_str().as_ptr(), a.as_str().as_ptr());
+        // One copy per text, whichever id it was asked for.
+        assert_eq!(x.as_str().as_ptr(), y.as_str().as_ptr());
+        // Past the limit the copies start again, and stay right.
+        for i in 0..LocalOfficials::KEPT {
+            local.id(&OfficialId::trusted(&format!("o{i}")));
+        }
+        assert!(local.ids.len() <= LocalOfficials::KEPT);
+        assert_eq!(local.id(&a), a);
+
+        // No official in an answer shares its storage with the organisation's ids.
+        let p = Policy::bundled().map_err(|e| e.to_string())?;
+        let cases = crate::sample::corpus().map_err(|e| e.to_string())?;
+        let ev = crate::engine::Evaluator::new(&p);
+        let mut org_ids = std::collections::HashSet::new();
+        for c in &cases {
+            let org = c.org().organisation();
+            org_ids.extend(
+                org.officials
+                    .iter()
+                    .map(|o| o.id.as_str().as_ptr() as usize),
+            );
+            org_ids.extend(
+                org.positions
+                    .iter()
+                    .map(|x| x.official.as_str().as_ptr() as usize),
+            );
+        }
+        let mut named = 0;
+        for c in &cases {
+            let d = ev
+                .evaluate(c, crate::sample::as_of())
+                .map_err(|e| e.to_string())?;
+            let officials = d
+                .steps
+                .iter()
+                .flat_map(|s| s.accountable.iter().map(|a| &a.official))
+                .chain(d.findings.iter().map(|f| &f.official))
+                .chain(d.consequences.iter().map(|c| &c.official));
+            for o in officials {
+                assert!(!org_ids.contains(&(o.as_str().as_ptr() as usize)), "{o}");
+                named += 1;
+            }
+        }
+        assert!(named > 100, "only {named} officials named");
         Ok(())
     }
 
