@@ -42,7 +42,7 @@ use serde_json::Value as Json;
 use crate::engine::{Determination, Evaluator, Outcome};
 use crate::explain::{Lang, render};
 use crate::model::Case;
-use crate::policy::{Body, Cond, Policy, RuleKind};
+use crate::policy::{Cond, Policy, RuleKind};
 
 /// Why a clause-test file could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -778,24 +778,7 @@ fn cond_params(c: &Cond, policy: &Policy, out: &mut BTreeSet<String>) {
 pub fn rule_params(policy: &Policy, rule: &crate::policy::Rule) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for v in &rule.versions {
-        let mut conds: Vec<&Cond> = v.when.iter().collect();
-        match &v.body {
-            Body::Accountability { who, .. } => conds.push(who),
-            Body::Avoidance { who, evidence, .. } => {
-                conds.push(who);
-                conds.extend(evidence.iter());
-            }
-            Body::Exception {
-                when_by_scope,
-                transfers_to,
-                ..
-            } => {
-                conds.extend(when_by_scope.values());
-                conds.extend(transfers_to.values());
-            }
-            Body::Consequence { to, .. } => conds.extend(to.iter()),
-        }
-        for c in conds {
+        for c in v.conds() {
             cond_params(c, policy, &mut out);
         }
     }

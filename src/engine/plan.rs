@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use crate::model::EventKind;
 use crate::policy::expr::Expr;
 use crate::policy::expr::check::{Node, slot};
-use crate::policy::{Body, Cond, Param, Rule, RuleKind, RuleVersion, Scope};
+use crate::policy::{Body, Param, Rule, RuleKind, RuleVersion, Scope};
 
 /// The evaluation plan of a policy.
 #[derive(Debug, Clone, Default)]
@@ -177,32 +177,10 @@ fn bound_exprs(rule: &mut Rule, bound: Bound) -> Vec<&mut Expr> {
         .collect()
 }
 
-/// The expressions of every condition of a rule version (see [`version_conds`]), mutable.
+/// The expressions of every condition of a rule version (see
+/// [`RuleVersion::conds_mut`]), mutable.
 fn version_exprs(v: &mut RuleVersion) -> Vec<&mut Expr> {
-    version_conds(v).into_iter().map(|c| &mut c.expr).collect()
-}
-
-/// Every condition of a rule version, mutable: its `when`, `who`,
-/// evidence, exception scopes and transfers, and consequence target.
-pub(super) fn version_conds(v: &mut RuleVersion) -> Vec<&mut Cond> {
-    let mut out: Vec<&mut Cond> = v.when.iter_mut().collect();
-    match &mut v.body {
-        Body::Accountability { who, .. } => out.push(who),
-        Body::Avoidance { who, evidence, .. } => {
-            out.push(who);
-            out.extend(evidence.iter_mut());
-        }
-        Body::Exception {
-            when_by_scope,
-            transfers_to,
-            ..
-        } => {
-            out.extend(when_by_scope.values_mut());
-            out.extend(transfers_to.values_mut());
-        }
-        Body::Consequence { to, .. } => out.extend(to.iter_mut()),
-    }
-    out
+    v.conds_mut().into_iter().map(|c| &mut c.expr).collect()
 }
 
 /// Moves an expression out of its place in a tree that is being rebuilt,

@@ -111,9 +111,7 @@ impl Shard {
                 r.versions
                     .iter()
                     .map(|v| {
-                        // `version_conds` lists them mutably; a clone of the
-                        // version holds the same texts (the `Arc`s are shared).
-                        for c in super::plan::version_conds(&mut v.clone()) {
+                        for c in v.conds() {
                             for (_, t) in &c.parts {
                                 parts.insert(address(t), Arc::from(&**t));
                             }
@@ -271,7 +269,7 @@ mod tests {
                 let c = copy.citation(ri, vi, &v.citation);
                 assert_eq!(c, v.citation);
                 assert!(!Arc::ptr_eq(&c, &v.citation), "{}", r.id);
-                for cond in super::super::plan::version_conds(&mut v.clone()) {
+                for cond in v.conds() {
                     for (span, text) in &cond.parts {
                         assert!(Arc::ptr_eq(&first.part(cond, *span), text));
                         let t = copy.part(cond, *span);

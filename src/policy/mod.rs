@@ -234,6 +234,54 @@ impl RuleVersion {
     pub fn in_force(&self, date: NaiveDate) -> bool {
         self.valid_from <= date && self.valid_until.is_none_or(|u| date < u)
     }
+
+    /// Every condition of the version: its `when`, `who`, evidence,
+    /// exception scopes and transfers, and consequence target, in that
+    /// order. A new kind of condition in [`Body`] goes here (and in
+    /// [`RuleVersion::conds_mut`]) so that the checks, the load-time
+    /// rewrites and the per-thread copies all see it.
+    pub(crate) fn conds(&self) -> Vec<&Cond> {
+        let mut out: Vec<&Cond> = self.when.iter().collect();
+        match &self.body {
+            Body::Accountability { who, .. } => out.push(who),
+            Body::Avoidance { who, evidence, .. } => {
+                out.push(who);
+                out.extend(evidence.iter());
+            }
+            Body::Exception {
+                when_by_scope,
+                transfers_to,
+                ..
+            } => {
+                out.extend(when_by_scope.values());
+                out.extend(transfers_to.values());
+            }
+            Body::Consequence { to, .. } => out.extend(to.iter()),
+        }
+        out
+    }
+
+    /// As [`RuleVersion::conds`], mutable (the same order).
+    pub(crate) fn conds_mut(&mut self) -> Vec<&mut Cond> {
+        let mut out: Vec<&mut Cond> = self.when.iter_mut().collect();
+        match &mut self.body {
+            Body::Accountability { who, .. } => out.push(who),
+            Body::Avoidance { who, evidence, .. } => {
+                out.push(who);
+                out.extend(evidence.iter_mut());
+            }
+            Body::Exception {
+                when_by_scope,
+                transfers_to,
+                ..
+            } => {
+                out.extend(when_by_scope.values_mut());
+                out.extend(transfers_to.values_mut());
+            }
+            Body::Consequence { to, .. } => out.extend(to.iter_mut()),
+        }
+        out
+    }
 }
 
 /// A rule with its versions, sorted by start date, never overlapping.
