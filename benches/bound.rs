@@ -1809,13 +1809,7 @@ fn rr_mode(rounds: usize) {
         }
         let [t_off, t_on, t_hand] = &times;
         let ratio = |a: &[f64]| -> Vec<f64> { a.iter().zip(t_hand).map(|(x, h)| x / h).collect() };
-        let q = |v: &[f64], p: f64| -> f64 {
-            let mut v = v.to_vec();
-            v.sort_by(f64::total_cmp);
-            v.get(((v.len().saturating_sub(1)) as f64 * p).round() as usize)
-                .copied()
-                .unwrap_or(f64::NAN)
-        };
+        let q = quantile;
         let (r_off, r_on) = (ratio(t_off), ratio(t_on));
         println!(
             "| {n} events | {:.2} µs | {:.2} µs | {:.3} µs | **{:.1}×** ({:.1}–{:.1}) | **{:.1}×** ({:.1}–{:.1}) |",
@@ -1831,6 +1825,15 @@ fn rr_mode(rounds: usize) {
         );
     }
     rr_throughput(&off, rounds);
+}
+
+/// The `p` quantile of `v` (nearest rank; NaN when `v` is empty).
+fn quantile(v: &[f64], p: f64) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.get(((v.len().saturating_sub(1)) as f64 * p).round() as usize)
+        .copied()
+        .unwrap_or(f64::NAN)
 }
 
 /// Corpus throughput with the forms in turns: the 100,000 tasks of the
@@ -1887,13 +1890,7 @@ fn rr_throughput(ev: &Evaluator<'_>, rounds: usize) {
         full.push(chunk.len() as f64 / b);
         share.push(a / b);
     }
-    let q = |v: &[f64], p: f64| -> f64 {
-        let mut v = v.to_vec();
-        v.sort_by(f64::total_cmp);
-        v.get(((v.len().saturating_sub(1)) as f64 * p).round() as usize)
-            .copied()
-            .unwrap_or(f64::NAN)
-    };
+    let q = quantile;
     println!();
     println!(
         "| corpus ({TASKS} tasks, {} rounds of {CHUNK}) | parse and validate (floor) | with evaluation, one thread | share of the floor (p10–p90) |",
