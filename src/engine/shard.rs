@@ -6,11 +6,15 @@
 //! them. Threads that evaluate under one policy at the same time would all
 //! write the same reference counts, and each write takes the cache line
 //! away from the other cores. So each thread is given one of [`SHARDS`]
-//! copies: the first thread to evaluate uses the policy's own values, and a
+//! copies: the first group of threads uses the policy's own values, and a
 //! copy of those values (not of the rules' conditions, which evaluation
 //! only reads) is made the first time a thread of another group evaluates
 //! under the policy. Answers are equal (`==`) whichever copy they were
 //! built from; only the addresses differ.
+//!
+//! The officials an answer names come mostly from the organisation, which
+//! the tasks of a corpus share, so each thread also keeps its own copies of
+//! the officials' ids it has named ([`LocalOfficials`]).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
