@@ -165,7 +165,9 @@ impl Shard {
     pub(crate) fn part(&self, c: &Cond, span: Span) -> Arc<str> {
         match (&self.values, c.parts.iter().find(|(s, _)| *s == span)) {
             (Some(v), Some((_, own))) => v.parts.get(&address(own)).unwrap_or(own).clone(),
-            _ => c.part(span),
+            (None, Some((_, own))) => own.clone(),
+            // Not a part of the `and` spine: made anew, shared with no one.
+            (_, None) => c.part(span),
         }
     }
 
