@@ -229,7 +229,7 @@ pub fn render(
                 "       {} — {cap}{prim} — {} — {}",
                 name(case, &a.official),
                 a.rule,
-                cite(&a.citation)
+                cite(a.citation)
             );
         }
         for a in st.accountable.iter().filter(|a| a.defeated_by.is_some()) {
@@ -278,7 +278,7 @@ pub fn render(
             name(case, &x.official),
             x.rule,
             label(&x.rule),
-            cite(&x.citation),
+            cite(x.citation),
             if ev.is_empty() {
                 String::new()
             } else {
@@ -334,7 +334,7 @@ pub fn render(
                 name(case, &c.official),
                 c.because.join(", "),
                 c.rule,
-                cite(&c.citation)
+                cite(c.citation)
             );
         }
     }

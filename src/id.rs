@@ -48,14 +48,23 @@ pub(crate) trait Trusted {
     fn trusted(s: &str) -> Self;
 }
 
+/// The text of an id of a case: shared by reference count.
+fn shared(s: &str) -> Arc<str> {
+    Arc::from(s)
+}
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
+        id_type!($(#[$doc])*
         ///
         /// Cheap to clone (shared string). Parsing fails with [`IdError`]
         /// on an empty, over-long or badly formed id.
+        $name, Arc<str>, shared);
+    };
+    ($(#[$doc:meta])* $name:ident, $repr:ty, $make:path) => {
+        $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(Arc<str>);
+        pub struct $name($repr);
 
         impl $name {
             /// Makes an id, checking its form.
@@ -64,7 +73,7 @@ macro_rules! id_type {
             /// [`IdError`] when the string is not a valid id.
             pub fn new(s: &str) -> Result<Self, IdError> {
                 check_id(s)?;
-                Ok(Self(Arc::from(s)))
+                Ok(Self($make(s)))
             }
             /// The id as a string slice.
             pub fn as_str(&self) -> &str {
@@ -73,7 +82,7 @@ macro_rules! id_type {
         }
         impl Trusted for $name {
             fn trusted(s: &str) -> Self {
-                Self(Arc::from(s))
+                Self($make(s))
             }
         }
         impl fmt::Display for $name {
@@ -155,7 +164,16 @@ id_type!(
 );
 id_type!(
     /// Identifies a rule of a policy, stable across versions.
-    RuleId
+    ///
+    /// Cheap to clone: the text is interned, kept once for the life of the
+    /// process however many policies and answers name it (see the crate's
+    /// `intern` module), so cloning copies a reference. Rule ids come from
+    /// policies; to look a rule up by text from elsewhere, compare with
+    /// [`RuleId::as_str`] rather than making an id of each text. Parsing
+    /// fails with [`IdError`] on an empty, over-long or badly formed id.
+    RuleId,
+    &'static str,
+    crate::intern::text
 );
 id_type!(
     /// A field of work (lĩnh vực): `land`, `construction`, or a user-defined one.

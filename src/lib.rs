@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod id;
+mod intern;
 pub mod model;
 mod suggest;
 pub mod time;

@@ -220,7 +220,7 @@ fn every_event_kind_round_trips() {
 #[test]
 fn bundled_2025_overlay_loads_and_versions_do_not_overlap() {
     let p = Policy::bundled_2025().unwrap();
-    assert_eq!(&*p.meta().id, "vn-2025");
+    assert_eq!(p.meta().id, "vn-2025");
     assert_eq!(p.meta().overlays, vec!["vn-2025".to_string()]);
     let r = p.rule(&"avoid.dossier_overdue".parse().unwrap()).unwrap();
     assert_eq!(r.versions.len(), 2);

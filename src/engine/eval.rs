@@ -7,7 +7,7 @@ use std::rc::Rc;
 use chrono::NaiveDate;
 
 use super::facts::Facts;
-use super::shard::LocalOfficials;
+use super::local::LocalOfficials;
 use crate::id::{Field, OfficialId, UnitId};
 use crate::model::{Delegation, Event, EventKind, Role, Step};
 use crate::policy::expr::check::{Cmp, Expr, F, Func, Lit, Node, slot};

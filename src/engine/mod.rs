@@ -18,16 +18,14 @@
 mod eval;
 mod facts;
 mod plan;
-mod shard;
+mod local;
 
-use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
 pub use facts::TaskFacts;
 pub(crate) use plan::{Plan, lean_right, memoise};
-pub(crate) use shard::Shards;
 
 use crate::calendar::{Calendar, CalendarError};
 use crate::id::{EventId, OfficialId, RuleId, StepId, TaskId};
@@ -121,8 +119,8 @@ pub struct Accountable {
     pub primary: bool,
     /// The rule behind it.
     pub rule: RuleId,
-    /// The clause.
-    pub citation: Arc<Citation>,
+    /// The clause (the policy's, by reference).
+    pub citation: &'static Citation,
     /// When an exception moved responsibility here: the exception's id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via_exception: Option<RuleId>,
@@ -162,20 +160,20 @@ impl StepAccountability {
 pub struct ExceptionCheck {
     /// The exception rule.
     pub rule: RuleId,
-    /// Its clause.
-    pub citation: Arc<Citation>,
+    /// Its clause (the policy's, by reference).
+    pub citation: &'static Citation,
     /// Whether it applied.
     pub applied: bool,
     /// When it did not apply: the first part of its condition that was false.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_false: Option<Arc<str>>,
+    pub first_false: Option<&'static str>,
 }
 
 /// A behaviour found to be avoidance.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
-    /// `F1`, `F2`, … in a stable order (shared with the consequences that name it).
-    pub id: Arc<str>,
+    /// `F1`, `F2`, … in a stable order (the consequences name it by this id).
+    pub id: &'static str,
     /// The rule that found it.
     pub rule: RuleId,
     /// Which version of the rule (0-based) and from when it is in force.
@@ -195,8 +193,8 @@ pub struct Finding {
     pub evidence: Vec<EventId>,
     /// The date of the act judged.
     pub act_date: NaiveDate,
-    /// The clause.
-    pub citation: Arc<Citation>,
+    /// The clause (the policy's, by reference).
+    pub citation: &'static Citation,
     /// The exceptions considered.
     pub exceptions: Vec<ExceptionCheck>,
     /// The exception that defeated it, if any; a defeated finding is kept and has no consequence.
@@ -204,7 +202,7 @@ pub struct Finding {
     pub defeated_by: Option<RuleId>,
     /// When an exception moved this finding from another official: the exception and the original finding.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub moved_from: Option<(RuleId, Arc<str>)>,
+    pub moved_from: Option<(RuleId, &'static str)>,
 }
 
 impl Finding {
@@ -227,9 +225,9 @@ pub struct Consequence {
     /// Who it applies to.
     pub official: OfficialId,
     /// The ids of the findings that lead to it.
-    pub because: Vec<Arc<str>>,
-    /// The clause.
-    pub citation: Arc<Citation>,
+    pub because: Vec<&'static str>,
+    /// The clause (the policy's, by reference).
+    pub citation: &'static Citation,
 }
 
 /// Why a rule fired or not.
@@ -246,7 +244,7 @@ pub enum Outcome {
         /// Bindings examined.
         bindings: usize,
         /// The first false part, as written.
-        first_false: Option<Arc<str>>,
+        first_false: Option<&'static str>,
     },
     /// There was nothing to bind (no step, no event of its kind, no finding it follows).
     NothingToBind,
@@ -279,9 +277,9 @@ pub struct Determination {
     /// The review date.
     pub as_of: NaiveDate,
     /// The policy's id.
-    pub policy: Arc<str>,
+    pub policy: &'static str,
     /// The policy's content hash.
-    pub policy_hash: Arc<str>,
+    pub policy_hash: &'static str,
     /// How versions were chosen.
     pub judge_by: JudgeBy,
     /// Derived dates and counts.
@@ -366,7 +364,7 @@ struct Scratch {
     bindings: Vec<Binding>,
     officials: Vec<OfficialId>,
     /// This thread's copies of the officials' ids it puts in answers.
-    local_officials: shard::LocalOfficials,
+    local_officials: local::LocalOfficials,
     /// Per step, the (rule, version) of each accountability entry.
     acc_sources: Vec<Vec<(usize, usize)>>,
     raw: Vec<RawFinding>,
@@ -482,8 +480,6 @@ impl<'p> Evaluator<'p> {
                     .unwrap_or_default(),
             });
         }
-        // This thread's copy of the values answers share with the policy.
-        let shard = self.policy.plan.shards.get(&self.policy.rules);
         let rules = &self.policy.rules;
         let mut scratch = Scratch::take();
         let facts = facts::Facts::new(
@@ -638,7 +634,7 @@ impl<'p> Evaluator<'p> {
             if bindings.is_empty() {
                 if explain {
                     trace.push(RuleTrace {
-                        rule: shard.rule_id(ri, &rule.id),
+                        rule: rule.id.clone(),
                         kind: rule.kind,
                         outcome: Outcome::NothingToBind,
                     });
@@ -647,7 +643,7 @@ impl<'p> Evaluator<'p> {
             }
             let mut fired = 0usize;
             let mut in_force = 0usize;
-            let mut first_false: Option<Arc<str>> = None;
+            let mut first_false: Option<&'static str> = None;
             let mut error: Option<String> = None;
             for b in bindings.iter() {
                 let Some((vi, version)) = self.version_for(rule, b.act_date, as_of) else {
@@ -678,7 +674,7 @@ impl<'p> Evaluator<'p> {
                         && first_false.is_none()
                         && let Some(c) = &version.when
                     {
-                        first_false = Some(shard.part(c, env.first_false(&c.expr)));
+                        first_false = Some(c.part(env.first_false(&c.expr)));
                     }
                     continue;
                 }
@@ -732,8 +728,8 @@ impl<'p> Evaluator<'p> {
                                     official: o,
                                     capacity: *capacity,
                                     primary: *primary,
-                                    rule: shard.rule_id(ri, &rule.id),
-                                    citation: shard.citation(ri, vi, &version.citation),
+                                    rule: rule.id.clone(),
+                                    citation: version.citation,
                                     via_exception: None,
                                     defeated_by: None,
                                 });
@@ -772,7 +768,7 @@ impl<'p> Evaluator<'p> {
             }
             let outcome = if let Some(message) = error {
                 let t = RuleTrace {
-                    rule: shard.rule_id(ri, &rule.id),
+                    rule: rule.id.clone(),
                     kind: rule.kind,
                     outcome: Outcome::Error { message },
                 };
@@ -790,7 +786,7 @@ impl<'p> Evaluator<'p> {
             };
             if explain {
                 trace.push(RuleTrace {
-                    rule: shard.rule_id(ri, &rule.id),
+                    rule: rule.id.clone(),
                     kind: rule.kind,
                     outcome,
                 });
@@ -824,10 +820,10 @@ impl<'p> Evaluator<'p> {
                     .and_then(|(ri, _)| plan.defeaters.get(*ri))
                     .map_or(&[][..], Vec::as_slice);
                 for &xi in candidates {
-                    let Some((xri, xr)) = exception(xi) else {
+                    let Some((_, xr)) = exception(xi) else {
                         continue;
                     };
-                    let Some((xvi, xv)) = self.version_for(xr, step_date(si), as_of) else {
+                    let Some((_, xv)) = self.version_for(xr, step_date(si), as_of) else {
                         continue;
                     };
                     let Body::Exception {
@@ -856,7 +852,7 @@ impl<'p> Evaluator<'p> {
                             if let Some(x) = exc_fired.get_mut(xi) {
                                 *x += 1;
                             }
-                            a.defeated_by = Some(shard.rule_id(xri, &xr.id));
+                            a.defeated_by = Some(xr.id.clone());
                             if let Some(t) = transfers_to.get(&TargetScope::Step)
                                 && let Ok(v) = env.eval(&t.expr)
                             {
@@ -865,9 +861,9 @@ impl<'p> Evaluator<'p> {
                                         official: o,
                                         capacity: *capacity,
                                         primary: a.primary,
-                                        rule: shard.rule_id(xri, &xr.id),
-                                        citation: shard.citation(xri, xvi, &xv.citation),
-                                        via_exception: Some(shard.rule_id(xri, &xr.id)),
+                                        rule: xr.id.clone(),
+                                        citation: xv.citation,
+                                        via_exception: Some(xr.id.clone()),
                                         defeated_by: None,
                                     });
                                 }
@@ -895,7 +891,7 @@ impl<'p> Evaluator<'p> {
         let mut views: Vec<FindingView<'_>> = Vec::with_capacity(raw.len());
         let mut moved: Vec<(usize, RuleId, OfficialId)> = Vec::new();
         // Ids are set once the findings are ordered, below.
-        let blank: Arc<str> = shard.finding_id(0);
+        let blank: &'static str = crate::intern::finding_id(0);
         for rf in raw.iter() {
             let rf_evidence = range(raw_evidence, rf.evidence);
             let Some(rule) = rules.get(rf.rule_ix) else {
@@ -919,10 +915,10 @@ impl<'p> Evaluator<'p> {
                 .get(rf.rule_ix)
                 .map_or(&[][..], Vec::as_slice);
             for &xi in candidates {
-                let Some((xri, xr)) = exception(xi) else {
+                let Some((_, xr)) = exception(xi) else {
                     continue;
                 };
-                let Some((xvi, xv)) = self.version_for(xr, rf.binding.act_date, as_of) else {
+                let Some((_, xv)) = self.version_for(xr, rf.binding.act_date, as_of) else {
                     continue;
                 };
                 let Body::Exception {
@@ -956,7 +952,7 @@ impl<'p> Evaluator<'p> {
                     }
                 };
                 let ff = if !applied && explain {
-                    Some(shard.part(c, env.first_false(&c.expr)))
+                    Some(c.part(env.first_false(&c.expr)))
                 } else {
                     None
                 };
@@ -964,18 +960,18 @@ impl<'p> Evaluator<'p> {
                     if let Some(x) = exc_fired.get_mut(xi) {
                         *x += 1;
                     }
-                    defeated_by = Some(shard.rule_id(xri, &xr.id));
+                    defeated_by = Some(xr.id.clone());
                     if let Some(t) = transfers_to.get(&rf.scope)
                         && let Ok(v) = env.eval(&t.expr)
                     {
                         for o in env.officials_of(&v, local_officials) {
-                            moved.push((findings.len(), shard.rule_id(xri, &xr.id), o));
+                            moved.push((findings.len(), xr.id.clone(), o));
                         }
                     }
                 }
                 checks.push(ExceptionCheck {
-                    rule: shard.rule_id(xri, &xr.id),
-                    citation: shard.citation(xri, xvi, &xv.citation),
+                    rule: xr.id.clone(),
+                    citation: xv.citation,
                     applied,
                     first_false: ff,
                 });
@@ -986,8 +982,8 @@ impl<'p> Evaluator<'p> {
                 .and_then(|s| task.steps.get(s as usize))
                 .map(|s| s.id.clone());
             findings.push(Finding {
-                id: blank.clone(),
-                rule: shard.rule_id(rf.rule_ix, &rule.id),
+                id: blank,
+                rule: rule.id.clone(),
                 version: rf.version,
                 version_from: version.valid_from,
                 behaviour: *behaviour,
@@ -999,7 +995,7 @@ impl<'p> Evaluator<'p> {
                     .filter_map(|&i| case.events().get(i as usize).map(|e| e.id.clone()))
                     .collect(),
                 act_date: rf.binding.act_date,
-                citation: shard.citation(rf.rule_ix, rf.version, &version.citation),
+                citation: version.citation,
                 exceptions: checks,
                 defeated_by,
                 moved_from: None,
@@ -1028,7 +1024,7 @@ impl<'p> Evaluator<'p> {
                 exceptions: Vec::new(),
                 defeated_by: None,
                 // The id of the finding it came from is set below, with the ids.
-                moved_from: Some((xid, blank.clone())),
+                moved_from: Some((xid, blank)),
                 ..f
             });
             views.push(FindingView {
@@ -1056,10 +1052,10 @@ impl<'p> Evaluator<'p> {
             }
         }
         for (i, f) in findings.iter_mut().enumerate() {
-            f.id = shard.finding_id(rank.get(i).copied().unwrap_or(0));
+            f.id = crate::intern::finding_id(rank.get(i).copied().unwrap_or(0));
         }
         for &(i, orig) in moved_from.iter() {
-            let id = shard.finding_id(rank.get(orig).copied().unwrap_or(0));
+            let id = crate::intern::finding_id(rank.get(orig).copied().unwrap_or(0));
             if let Some(Some((_, slot))) = findings.get_mut(i).map(|f| &mut f.moved_from) {
                 *slot = id;
             }
@@ -1075,7 +1071,7 @@ impl<'p> Evaluator<'p> {
         }
         permute_in_place(&mut views, order);
         for xi in 0..n_exc {
-            let Some((xri, xr)) = exception(xi) else {
+            let Some((_, xr)) = exception(xi) else {
                 continue;
             };
             let error = exc_errors.get_mut(xi).and_then(Option::take);
@@ -1086,7 +1082,7 @@ impl<'p> Evaluator<'p> {
             }
             let outcome = if let Some(m) = error {
                 let t = RuleTrace {
-                    rule: shard.rule_id(xri, &xr.id),
+                    rule: xr.id.clone(),
                     kind: RuleKind::Exception,
                     outcome: Outcome::Error { message: m },
                 };
@@ -1106,7 +1102,7 @@ impl<'p> Evaluator<'p> {
             };
             if explain {
                 trace.push(RuleTrace {
-                    rule: shard.rule_id(xri, &xr.id),
+                    rule: xr.id.clone(),
                     kind: RuleKind::Exception,
                     outcome,
                 });
@@ -1132,11 +1128,7 @@ impl<'p> Evaluator<'p> {
             .map(|(i, _)| V::Finding(i as u32))
             .collect();
         let standing_list = V::List(std::rc::Rc::new(standing));
-        for (ri, rule) in rules
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.kind == RuleKind::Consequence)
-        {
+        for rule in rules.iter().filter(|r| r.kind == RuleKind::Consequence) {
             let mut fired = 0;
             let mut matched = 0;
             let mut first_false = None;
@@ -1146,7 +1138,7 @@ impl<'p> Evaluator<'p> {
                 if !f.stands() {
                     continue;
                 }
-                let Some((vi, v)) = self.version_for(rule, f.act_date, as_of) else {
+                let Some((_, v)) = self.version_for(rule, f.act_date, as_of) else {
                     continue;
                 };
                 in_force = true;
@@ -1187,7 +1179,7 @@ impl<'p> Evaluator<'p> {
                         && first_false.is_none()
                         && let Some(c) = &v.when
                     {
-                        first_false = Some(shard.part(c, env.first_false(&c.expr)));
+                        first_false = Some(c.part(env.first_false(&c.expr)));
                     }
                     continue;
                 }
@@ -1210,23 +1202,23 @@ impl<'p> Evaluator<'p> {
                     {
                         Some(c) => {
                             if !c.because.contains(&f.id) {
-                                c.because.push(f.id.clone());
+                                c.because.push(f.id);
                             }
                         }
                         None => consequences.push(Consequence {
-                            rule: shard.rule_id(ri, &rule.id),
+                            rule: rule.id.clone(),
                             measure: *measure,
                             grade_cap: *grade_cap,
                             official: o,
-                            because: vec![f.id.clone()],
-                            citation: shard.citation(ri, vi, &v.citation),
+                            because: vec![f.id],
+                            citation: v.citation,
                         }),
                     }
                 }
             }
             let outcome = if let Some(message) = error {
                 let t = RuleTrace {
-                    rule: shard.rule_id(ri, &rule.id),
+                    rule: rule.id.clone(),
                     kind: rule.kind,
                     outcome: Outcome::Error { message },
                 };
@@ -1246,7 +1238,7 @@ impl<'p> Evaluator<'p> {
             };
             if explain {
                 trace.push(RuleTrace {
-                    rule: shard.rule_id(ri, &rule.id),
+                    rule: rule.id.clone(),
                     kind: rule.kind,
                     outcome,
                 });
@@ -1262,8 +1254,8 @@ impl<'p> Evaluator<'p> {
         Ok(Determination {
             task: task.id.clone(),
             as_of,
-            policy: shard.policy.clone(),
-            policy_hash: shard.policy_hash.clone(),
+            policy: self.policy.meta.id,
+            policy_hash: self.policy.meta.content_hash,
             judge_by: self.options.judge_by,
             facts: task_facts,
             steps,

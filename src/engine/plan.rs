@@ -32,9 +32,6 @@ pub(crate) struct Plan {
     /// by [`memoise`]) of the rules bound to a step, and of those bound to a
     /// finding: the widths of a step's and of a finding's memo row.
     pub memo_widths: (usize, usize),
-    /// Copies of the values answers share with the policy, one per group
-    /// of threads (see [`super::shard`]); set at load.
-    pub shards: super::shard::Shards,
 }
 
 impl Plan {
@@ -92,7 +89,6 @@ impl Plan {
             event_kind,
             param_epochs,
             memo_widths: (0, 0),
-            shards: super::shard::Shards::default(),
         }
     }
 

@@ -923,20 +923,19 @@ pub(crate) fn load_many(texts: &[(String, String)]) -> Result<Policy, PolicyErro
     crate::engine::lean_right(&mut rules);
     let memo_widths = crate::engine::memoise(&mut rules);
     let meta = PolicyMeta {
-        id: meta_id.into(),
+        id: crate::intern::text(&meta_id),
         version: meta_version,
         title_vi,
         title_en,
         valid_from: valid_from.unwrap_or(NaiveDate::MIN),
         valid_until,
-        content_hash: fnv_hex(&text).into(),
+        content_hash: crate::intern::text(&fnv_hex(&text)),
         origin: file,
         overlays: overlay_ids,
         disabled,
     };
     let mut plan = crate::engine::Plan::new(&rules, &params);
     plan.memo_widths = memo_widths;
-    plan.shards = crate::engine::Shards::new(meta.id.clone(), meta.content_hash.clone());
     Ok(Policy {
         plan,
         meta,
@@ -1564,7 +1563,7 @@ fn compile_rule(
             valid_until,
             label_vi: r.label_vi.clone(),
             label_en: r.label_en.clone(),
-            citation: Arc::new(citation?),
+            citation: crate::intern::citation(citation?),
             also,
             when: None,
             body: body?,
@@ -1588,7 +1587,7 @@ fn compile_rule(
         valid_until,
         label_vi: r.label_vi.clone(),
         label_en: r.label_en.clone(),
-        citation: Arc::new(citation?),
+        citation: crate::intern::citation(citation?),
         also,
         when,
         body: body?,

@@ -76,19 +76,23 @@ pub struct Cond {
     /// Line and column of the condition's first character in its file.
     pub(crate) at: (usize, usize),
     /// The text of each part along the condition's `and` spine (what an
-    /// explanation names as the first false part), shared, not copied.
-    pub(crate) parts: Vec<(crate::policy::expr::Span, Arc<str>)>,
+    /// explanation names as the first false part), interned.
+    pub(crate) parts: Vec<(crate::policy::expr::Span, &'static str)>,
 }
 
 impl Cond {
     /// Builds a condition, with the texts of the parts of its `and` spine.
     pub(crate) fn new(expr: Expr, text: Arc<str>, at: (usize, usize)) -> Cond {
-        fn spine(e: &Expr, text: &str, out: &mut Vec<(crate::policy::expr::Span, Arc<str>)>) {
+        fn spine(
+            e: &Expr,
+            text: &str,
+            out: &mut Vec<(crate::policy::expr::Span, &'static str)>,
+        ) {
             if let crate::policy::expr::check::Node::And(a, b) = &e.node {
                 spine(a, text, out);
                 spine(b, text, out);
             } else {
-                out.push((e.span, Arc::from(Cond::part_text(text, e.span))));
+                out.push((e.span, crate::intern::text(Cond::part_text(text, e.span))));
             }
         }
         let mut parts = Vec::new();
@@ -106,12 +110,13 @@ impl Cond {
         text.get(span.start..span.end).unwrap_or(text).trim()
     }
 
-    /// The text of the part at `span`: shared when it is a part of the `and` spine.
-    pub(crate) fn part(&self, span: crate::policy::expr::Span) -> Arc<str> {
-        self.parts.iter().find(|(s, _)| *s == span).map_or_else(
-            || Arc::from(Cond::part_text(&self.text, span)),
-            |(_, t)| t.clone(),
-        )
+    /// The text of the part at `span`, interned: found among the parts of
+    /// the `and` spine, or else interned now (a part nested deeper).
+    pub(crate) fn part(&self, span: crate::policy::expr::Span) -> &'static str {
+        self.parts
+            .iter()
+            .find(|(s, _)| *s == span)
+            .map_or_else(|| crate::intern::text(Cond::part_text(&self.text, span)), |(_, t)| t)
     }
 
     /// The condition as written.
@@ -213,8 +218,8 @@ pub struct RuleVersion {
     pub label_vi: String,
     /// English label.
     pub label_en: String,
-    /// The legal source.
-    pub citation: Arc<Citation>,
+    /// The legal source (interned: answers name it by reference).
+    pub citation: &'static Citation,
     /// Further sources.
     pub also: Vec<Citation>,
     /// The condition (absent: always).
@@ -364,8 +369,9 @@ impl Param {
 /// Facts about a policy as a whole.
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicyMeta {
-    /// Its id, e.g. `vn-2023` (shared with every determination it makes).
-    pub id: std::sync::Arc<str>,
+    /// Its id, e.g. `vn-2023` (interned: every determination it makes
+    /// names it by reference).
+    pub id: &'static str,
     /// Its version label.
     pub version: String,
     /// Vietnamese title.
@@ -376,9 +382,9 @@ pub struct PolicyMeta {
     pub valid_from: NaiveDate,
     /// The first date it can no longer judge, if any.
     pub valid_until: Option<NaiveDate>,
-    /// A hash of the source text, to record which policy decided (shared
-    /// with every determination it makes).
-    pub content_hash: std::sync::Arc<str>,
+    /// A hash of the source text, to record which policy decided
+    /// (interned, like the id).
+    pub content_hash: &'static str,
     /// Where it was loaded from (base + overlays).
     pub origin: String,
     /// The overlays applied, in order.

@@ -141,7 +141,7 @@ named_enum!(
 );
 
 /// Where a rule comes from: document, issuer, date, article, clause, point.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Citation {
     /// The document's number and type, e.g. `Công điện 280/CĐ-TTg`.
     pub document: String,

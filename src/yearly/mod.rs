@@ -377,7 +377,7 @@ pub fn run_year(
         dets.push((c, d));
     }
     year_from(
-        &policy.meta().id,
+        policy.meta().id,
         &dets,
         input,
         &Frameworks::bundled().map_err(YearError::Frameworks)?,

@@ -1,0 +1,150 @@
+//! Values an answer takes from its policy, kept once for the life of the
+//! process (interned): rule ids, citations, the texts of condition parts,
+//! a policy's id and content hash, and the finding ids `F1`, `F2`, ….
+//!
+//! Every answer names these values, often many times over (a rule id and a
+//! citation for each accountable official, each finding, each exception
+//! tried, each rule traced). Interned, naming one copies a reference:
+//! there is no reference count to update, which costs an atomic
+//! instruction per clone and per drop and, when threads evaluate at once,
+//! makes them take the count's cache line from one another.
+//!
+//! The cost is that an interned value is never freed. Each distinct text or
+//! citation is kept once, however many policies name it, so the memory
+//! grows with the distinct rule ids, citations, condition texts and
+//! policies a process loads, not with the policies loaded or the tasks
+//! evaluated: loading the same policy again adds nothing. Text that comes
+//! from tasks or organisations (officials, steps, events) is not interned.
+//!
+//! A value is interned under a lock, when a policy is loaded or an id is
+//! made; evaluation only copies references.
+
+use std::collections::HashSet;
+use std::hash::Hash;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use crate::policy::Citation;
+
+/// One set of interned values of type `T`.
+struct Pool<T: ?Sized + 'static>(OnceLock<Mutex<HashSet<&'static T>>>);
+
+impl<T: ?Sized + Eq + Hash + 'static> Pool<T> {
+    const fn new() -> Self {
+        Pool(OnceLock::new())
+    }
+
+    /// The interned copy of `value`, made by `make` if there is none yet.
+    fn get<Q>(&self, value: &Q, make: impl FnOnce(&Q) -> &'static T) -> &'static T
+    where
+        &'static T: std::borrow::Borrow<Q>,
+        Q: ?Sized + Eq + Hash,
+    {
+        let set = self.0.get_or_init(|| Mutex::new(HashSet::new()));
+        // The set is only ever extended, so it is whole even if a thread
+        // panicked while holding the lock.
+        let mut set = set.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(&kept) = set.get(value) {
+            return kept;
+        }
+        let kept = make(value);
+        set.insert(kept);
+        kept
+    }
+}
+
+static TEXTS: Pool<str> = Pool::new();
+static CITATIONS: Pool<Citation> = Pool::new();
+
+/// The interned copy of `s`: equal text gives the same reference.
+pub(crate) fn text(s: &str) -> &'static str {
+    TEXTS.get(s, |s| Box::leak(Box::from(s)))
+}
+
+/// The interned copy of `c`: equal citations give the same reference.
+pub(crate) fn citation(c: Citation) -> &'static Citation {
+    CITATIONS.get(&c, |c| Box::leak(Box::new(c.clone())))
+}
+
+/// How many finding ids are made in advance: more than most tasks have.
+const EARLY_FINDING_IDS: usize = 64;
+
+/// The id of the finding of rank `rank` (from 0) in an answer: `F1`, `F2`, ….
+pub(crate) fn finding_id(rank: usize) -> &'static str {
+    static EARLY: OnceLock<Vec<&'static str>> = OnceLock::new();
+    let early = EARLY.get_or_init(|| (0..EARLY_FINDING_IDS).map(make_finding_id).collect());
+    match early.get(rank) {
+        Some(id) => id,
+        None => make_finding_id(rank),
+    }
+}
+
+fn make_finding_id(rank: usize) -> &'static str {
+    text(&format!("F{}", rank.saturating_add(1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_text_is_kept_once() {
+        let a = text(&String::from("intern-test-a"));
+        let b = text(&String::from("intern-test-a"));
+        let c = text("intern-test-c");
+        assert_eq!(a, "intern-test-a");
+        assert!(std::ptr::eq(a, b));
+        assert!(!std::ptr::eq(a, c));
+        assert_eq!(c, "intern-test-c");
+    }
+
+    #[test]
+    fn equal_citations_are_kept_once() {
+        let c = Citation {
+            document: "Quy định 1167-QĐ/TU".into(),
+            issuer: "Tỉnh ủy Quảng Ngãi".into(),
+            date: chrono::NaiveDate::from_ymd_opt(2023, 8, 11),
+            article: Some("5".into()),
+            clause: Some("1".into()),
+            point: None,
+            verified: true,
+            note: None,
+        };
+        let other = Citation {
+            clause: Some("2".into()),
+            ..c.clone()
+        };
+        let (a, b, x) = (citation(c.clone()), citation(c.clone()), citation(other));
+        assert_eq!(*a, c);
+        assert!(std::ptr::eq(a, b));
+        assert!(!std::ptr::eq(a, x));
+        assert_eq!(x.clause.as_deref(), Some("2"));
+    }
+
+    #[test]
+    fn finding_ids_count_from_one_past_those_made_early() {
+        assert_eq!(finding_id(0), "F1");
+        assert_eq!(finding_id(41), "F42");
+        assert_eq!(finding_id(EARLY_FINDING_IDS - 1), "F64");
+        assert_eq!(finding_id(EARLY_FINDING_IDS), "F65");
+        assert_eq!(finding_id(999), "F1000");
+        assert!(std::ptr::eq(finding_id(999), finding_id(999)));
+    }
+
+    #[test]
+    fn threads_interning_at_once_agree() {
+        let got: Vec<Vec<usize>> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        (0..200)
+                            .map(|i| text(&format!("intern-thread-{i}")).as_ptr() as usize)
+                            .collect()
+                    })
+                })
+                .collect();
+            hs.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
+        assert_eq!(got.len(), 4);
+        assert!(got.iter().all(|g| g == &got[0]));
+    }
+}
