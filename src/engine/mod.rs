@@ -17,9 +17,8 @@
 
 mod eval;
 mod facts;
-mod plan;
 mod local;
-
+mod plan;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -377,6 +376,8 @@ struct Scratch {
     moved_from: Vec<(usize, usize)>,
     order: Vec<usize>,
     rank: Vec<usize>,
+    /// For each entry of the trace: its rule's place in the trace's order.
+    trace_rank: Vec<usize>,
 }
 
 impl Scratch {
@@ -568,8 +569,11 @@ impl<'p> Evaluator<'p> {
             moved_from,
             order,
             rank,
+            trace_rank,
             ..
         } = &mut *scratch;
+        trace_rank.clear();
+        let rank_of = |ri: usize| self.policy.plan.trace_rank.get(ri).copied().unwrap_or(0);
         for v in acc_sources.iter_mut() {
             v.clear();
         }
@@ -638,6 +642,7 @@ impl<'p> Evaluator<'p> {
                         kind: rule.kind,
                         outcome: Outcome::NothingToBind,
                     });
+                    trace_rank.push(rank_of(ri));
                 }
                 continue;
             }
@@ -790,6 +795,7 @@ impl<'p> Evaluator<'p> {
                     kind: rule.kind,
                     outcome,
                 });
+                trace_rank.push(rank_of(ri));
             }
         }
 
@@ -1071,7 +1077,7 @@ impl<'p> Evaluator<'p> {
         }
         permute_in_place(&mut views, order);
         for xi in 0..n_exc {
-            let Some((_, xr)) = exception(xi) else {
+            let Some((xri, xr)) = exception(xi) else {
                 continue;
             };
             let error = exc_errors.get_mut(xi).and_then(Option::take);
@@ -1106,6 +1112,7 @@ impl<'p> Evaluator<'p> {
                     kind: RuleKind::Exception,
                     outcome,
                 });
+                trace_rank.push(rank_of(xri));
             }
         }
 
@@ -1128,7 +1135,11 @@ impl<'p> Evaluator<'p> {
             .map(|(i, _)| V::Finding(i as u32))
             .collect();
         let standing_list = V::List(std::rc::Rc::new(standing));
-        for rule in rules.iter().filter(|r| r.kind == RuleKind::Consequence) {
+        for (ri, rule) in rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.kind == RuleKind::Consequence)
+        {
             let mut fired = 0;
             let mut matched = 0;
             let mut first_false = None;
@@ -1242,10 +1253,28 @@ impl<'p> Evaluator<'p> {
                     kind: rule.kind,
                     outcome,
                 });
+                trace_rank.push(rank_of(ri));
             }
         }
         consequences.sort_by(|a, b| (&a.official, &a.rule).cmp(&(&b.official, &b.rule)));
-        trace.sort_by(|a, b| a.rule.cmp(&b.rule));
+        // The trace in the order of its rules' ids: each rule is traced at
+        // most once, so each entry's place is its rule's rank among those traced.
+        if explain {
+            order.clear();
+            order.resize(self.policy.rules.len(), usize::MAX);
+            for (i, &r) in trace_rank.iter().enumerate() {
+                if let Some(slot) = order.get_mut(r) {
+                    *slot = i;
+                }
+            }
+            order.retain(|&i| i != usize::MAX);
+            if order.len() == trace.len() {
+                permute_in_place(&mut trace, order);
+            } else {
+                trace.sort_by(|a, b| a.rule.cmp(&b.rule));
+            }
+        }
+        debug_assert!(trace.is_sorted_by(|a, b| a.rule < b.rule));
         let task_facts = facts.task.clone();
         drop(env);
         scratch.facts = facts.into_buffers();

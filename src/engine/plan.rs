@@ -32,6 +32,9 @@ pub(crate) struct Plan {
     /// by [`memoise`]) of the rules bound to a step, and of those bound to a
     /// finding: the widths of a step's and of a finding's memo row.
     pub memo_widths: (usize, usize),
+    /// For each rule: its place among the policy's rules ordered by id,
+    /// which is the order of an answer's trace.
+    pub trace_rank: Vec<usize>,
 }
 
 impl Plan {
@@ -83,12 +86,24 @@ impl Plan {
             .into_iter()
             .map(|d| (d, params.iter().map(|p| p.value_at(d)).collect()))
             .collect();
+        let mut by_id: Vec<usize> = (0..rules.len()).collect();
+        by_id.sort_by(|&a, &b| {
+            let id = |i: usize| rules.get(i).map(|r| &r.id);
+            id(a).cmp(&id(b)).then(a.cmp(&b))
+        });
+        let mut trace_rank = vec![0; rules.len()];
+        for (place, &i) in by_id.iter().enumerate() {
+            if let Some(r) = trace_rank.get_mut(i) {
+                *r = place;
+            }
+        }
         Plan {
             exceptions,
             defeaters,
             event_kind,
             param_epochs,
             memo_widths: (0, 0),
+            trace_rank,
         }
     }
 

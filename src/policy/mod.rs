@@ -83,11 +83,7 @@ pub struct Cond {
 impl Cond {
     /// Builds a condition, with the texts of the parts of its `and` spine.
     pub(crate) fn new(expr: Expr, text: Arc<str>, at: (usize, usize)) -> Cond {
-        fn spine(
-            e: &Expr,
-            text: &str,
-            out: &mut Vec<(crate::policy::expr::Span, &'static str)>,
-        ) {
+        fn spine(e: &Expr, text: &str, out: &mut Vec<(crate::policy::expr::Span, &'static str)>) {
             if let crate::policy::expr::check::Node::And(a, b) = &e.node {
                 spine(a, text, out);
                 spine(b, text, out);
@@ -113,10 +109,10 @@ impl Cond {
     /// The text of the part at `span`, interned: found among the parts of
     /// the `and` spine, or else interned now (a part nested deeper).
     pub(crate) fn part(&self, span: crate::policy::expr::Span) -> &'static str {
-        self.parts
-            .iter()
-            .find(|(s, _)| *s == span)
-            .map_or_else(|| crate::intern::text(Cond::part_text(&self.text, span)), |(_, t)| t)
+        self.parts.iter().find(|(s, _)| *s == span).map_or_else(
+            || crate::intern::text(Cond::part_text(&self.text, span)),
+            |(_, t)| t,
+        )
     }
 
     /// The condition as written.
