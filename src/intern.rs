@@ -65,21 +65,25 @@ pub(crate) fn citation(c: Citation) -> &'static Citation {
     CITATIONS.get(&c, |c| Box::leak(Box::new(c.clone())))
 }
 
-/// How many finding ids are made in advance: more than most tasks have.
+/// How many finding ids are written out: more than most tasks have.
 const EARLY_FINDING_IDS: usize = 64;
+
+/// The first finding ids, written out so that naming them costs nothing,
+/// not even a first use.
+static EARLY: [&str; EARLY_FINDING_IDS] = [
+    "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "F10", "F11", "F12", "F13", "F14", "F15",
+    "F16", "F17", "F18", "F19", "F20", "F21", "F22", "F23", "F24", "F25", "F26", "F27", "F28",
+    "F29", "F30", "F31", "F32", "F33", "F34", "F35", "F36", "F37", "F38", "F39", "F40", "F41",
+    "F42", "F43", "F44", "F45", "F46", "F47", "F48", "F49", "F50", "F51", "F52", "F53", "F54",
+    "F55", "F56", "F57", "F58", "F59", "F60", "F61", "F62", "F63", "F64",
+];
 
 /// The id of the finding of rank `rank` (from 0) in an answer: `F1`, `F2`, ….
 pub(crate) fn finding_id(rank: usize) -> &'static str {
-    static EARLY: OnceLock<Vec<&'static str>> = OnceLock::new();
-    let early = EARLY.get_or_init(|| (0..EARLY_FINDING_IDS).map(make_finding_id).collect());
-    match early.get(rank) {
+    match EARLY.get(rank) {
         Some(id) => id,
-        None => make_finding_id(rank),
+        None => text(&format!("F{}", rank.saturating_add(1))),
     }
-}
-
-fn make_finding_id(rank: usize) -> &'static str {
-    text(&format!("F{}", rank.saturating_add(1)))
 }
 
 #[cfg(test)]
@@ -128,6 +132,9 @@ mod tests {
         assert_eq!(finding_id(EARLY_FINDING_IDS), "F65");
         assert_eq!(finding_id(999), "F1000");
         assert!(std::ptr::eq(finding_id(999), finding_id(999)));
+        for (rank, id) in EARLY.iter().enumerate() {
+            assert_eq!(*id, format!("F{}", rank + 1));
+        }
     }
 
     #[test]
