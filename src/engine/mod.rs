@@ -460,11 +460,13 @@ impl<'p> Evaluator<'p> {
     /// The working vectors (facts, bindings, raw findings) are kept by the
     /// calling thread between calls, so a thread that evaluates many cases
     /// allocates little more than each [`Determination`]; they stay at the
-    /// size of the largest case the thread has evaluated. The shared values
-    /// an answer holds (rule ids, citations, officials' ids) are cloned from
-    /// copies of the calling thread's own, so that threads evaluating at once
-    /// under one policy and one organisation do not all write the same
-    /// reference counts; answers are equal whichever thread made them.
+    /// size of the largest case the thread has evaluated. The values an
+    /// answer takes from the policy (rule ids, citations, condition texts,
+    /// the policy's id and hash, finding ids) are interned references, and
+    /// its officials' ids are cloned from the calling thread's own copies,
+    /// so that threads evaluating at once under one policy and one
+    /// organisation do not all write the same reference counts; answers are
+    /// equal whichever thread made them.
     ///
     /// # Errors
     /// [`EvalError`] when the date is outside the policy or a deadline falls outside the calendar.
