@@ -138,6 +138,55 @@ mod tests {
     }
 
     #[test]
+    fn answers_name_the_policys_values_by_reference() -> Result<(), String> {
+        let p = crate::policy::Policy::bundled().map_err(|e| e.to_string())?;
+        let ev = crate::engine::Evaluator::new(&p).explain(true);
+        let own = |id: &crate::RuleId| {
+            p.rules()
+                .iter()
+                .find(|r| r.id == *id)
+                .map(|r| (r.id.as_str().as_ptr(), &r.versions))
+        };
+        let (mut cited, mut parts) = (0, 0);
+        for case in crate::sample::corpus().map_err(|e| e.to_string())? {
+            let d = ev
+                .evaluate(&case, crate::sample::as_of())
+                .map_err(|e| e.to_string())?;
+            assert!(std::ptr::eq(d.policy, p.meta().id));
+            assert!(std::ptr::eq(d.policy_hash, p.meta().content_hash));
+            let entries = d.steps.iter().flat_map(|s| &s.accountable);
+            let named = entries
+                .map(|a| (&a.rule, a.citation))
+                .chain(d.findings.iter().map(|f| (&f.rule, f.citation)))
+                .chain(d.consequences.iter().map(|c| (&c.rule, c.citation)));
+            for (rule, citation) in named {
+                let (ptr, versions) = own(rule).ok_or(format!("{rule} not in the policy"))?;
+                assert_eq!(rule.as_str().as_ptr(), ptr, "{rule}");
+                assert!(
+                    versions.iter().any(|v| std::ptr::eq(v.citation, citation)),
+                    "{rule}: the citation is a copy"
+                );
+                cited += 1;
+            }
+            for t in &d.trace {
+                if let crate::engine::Outcome::NotFired {
+                    first_false: Some(text),
+                    ..
+                } = &t.outcome
+                {
+                    assert!(std::ptr::eq(*text, super::text(text)), "{text}");
+                    parts += 1;
+                }
+            }
+        }
+        assert!(
+            cited > 100 && parts > 10,
+            "{cited} citations, {parts} parts"
+        );
+        Ok(())
+    }
+
+    #[test]
     fn threads_interning_at_once_agree() {
         let got: Vec<Vec<usize>> = std::thread::scope(|s| {
             let hs: Vec<_> = (0..4)
