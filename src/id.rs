@@ -59,11 +59,12 @@ macro_rules! id_type {
         ///
         /// Cheap to clone (shared string). Parsing fails with [`IdError`]
         /// on an empty, over-long or badly formed id.
+        #[derive(PartialEq, Eq, Hash)]
         $name, Arc<str>, shared);
     };
     ($(#[$doc:meta])* $name:ident, $repr:ty, $make:path) => {
         $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Clone, PartialOrd, Ord)]
         pub struct $name($repr);
 
         impl $name {
@@ -175,6 +176,22 @@ id_type!(
     &'static str,
     crate::intern::text
 );
+// Rule ids are interned: equal text is the same text in memory, so two ids
+// are equal when they point at the same text, and comparing them never reads
+// the text. Hashing reads it, as for other ids, so that a `RuleId` and its
+// `&str` hash alike (`Borrow<str>`).
+impl PartialEq for RuleId {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+impl Eq for RuleId {}
+impl std::hash::Hash for RuleId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
 id_type!(
     /// A field of work (lĩnh vực): `land`, `construction`, or a user-defined one.
     Field
@@ -191,6 +208,20 @@ mod tests {
         assert_eq!(UnitId::new(" a"), Err(IdError::BadCharacter));
         assert_eq!(UnitId::new("a\nb"), Err(IdError::BadCharacter));
         assert!(UnitId::new("so-tnmt").is_ok());
+    }
+
+    #[test]
+    fn rule_ids_are_equal_exactly_when_their_text_is() {
+        let a = RuleId::new("acc.assignee").unwrap();
+        let b: RuleId = serde_json::from_str("\"acc.assignee\"").unwrap();
+        let c = RuleId::new("acc.head").unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(a.clone(), a);
+        let mut set = std::collections::HashSet::new();
+        set.insert(a.clone());
+        assert!(set.contains(&b) && set.contains("acc.assignee") && !set.contains(&c));
+        assert!(a < c && a.cmp(&b) == std::cmp::Ordering::Equal);
     }
 
     #[test]
