@@ -39,6 +39,8 @@ impl<T: ?Sized + Eq + Hash + 'static> Pool<T> {
         &'static T: std::borrow::Borrow<Q>,
         Q: ?Sized + Eq + Hash,
     {
+        #[cfg(test)]
+        tests::CALLS.with(|c| c.set(c.get() + 1));
         let set = self.0.get_or_init(|| Mutex::new(HashSet::new()));
         // The set is only ever extended, so it is whole even if a thread
         // panicked while holding the lock.
@@ -89,6 +91,45 @@ pub(crate) fn finding_id(rank: usize) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    thread_local! {
+        /// How many values the calling thread has asked a pool for.
+        pub(super) static CALLS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    #[test]
+    fn evaluating_a_corpus_interns_nothing() -> Result<(), String> {
+        let p = crate::policy::Policy::bundled().map_err(|e| e.to_string())?;
+        let cfg = crate::generate::GenConfig::default();
+        let org = crate::generate::organisation(&cfg);
+        let vorg = std::sync::Arc::new(
+            crate::model::ValidOrganisation::new(org.organisation.clone())
+                .map_err(|e| e.to_string())?,
+        );
+        let mut cases = crate::sample::corpus().map_err(|e| e.to_string())?;
+        for n in 0..200 {
+            let t = crate::generate::task(&cfg, &org, n);
+            cases.push(crate::model::ValidCase::new(vorg.clone(), t).map_err(|e| e.to_string())?);
+        }
+        let before = CALLS.with(std::cell::Cell::get);
+        let mut findings = 0;
+        for explain in [false, true] {
+            let ev = crate::engine::Evaluator::new(&p).explain(explain);
+            for c in &cases {
+                let d = ev
+                    .evaluate(c, crate::sample::as_of())
+                    .map_err(|e| e.to_string())?;
+                findings += d.findings.len();
+            }
+        }
+        assert!(findings > 100, "only {findings} findings");
+        assert_eq!(
+            CALLS.with(std::cell::Cell::get),
+            before,
+            "evaluation interned values"
+        );
+        Ok(())
+    }
 
     #[test]
     fn equal_text_is_kept_once() {
