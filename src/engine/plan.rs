@@ -86,11 +86,10 @@ impl Plan {
             .into_iter()
             .map(|d| (d, params.iter().map(|p| p.value_at(d)).collect()))
             .collect();
+        // A stable sort: rules with equal ids (which the loader rejects)
+        // would keep their policy order.
         let mut by_id: Vec<usize> = (0..rules.len()).collect();
-        by_id.sort_by(|&a, &b| {
-            let id = |i: usize| rules.get(i).map(|r| &r.id);
-            id(a).cmp(&id(b)).then(a.cmp(&b))
-        });
+        by_id.sort_by_key(|&i| rules.get(i).map(|r| &r.id));
         let mut trace_rank = vec![0; rules.len()];
         for (place, &i) in by_id.iter().enumerate() {
             if let Some(r) = trace_rank.get_mut(i) {
