@@ -1646,6 +1646,43 @@ fn run_hand<const N: usize>(case: &ValidCase, reps: usize) -> usize {
         .sum()
 }
 
+/// The first `n` tasks of the default generated corpus (the corpus that
+/// throughput is measured on), validated.
+fn default_corpus(n: usize) -> Vec<ValidCase> {
+    let cfg = GenConfig::default();
+    let org = organisation(&cfg);
+    let Ok(vorg) = ValidOrganisation::new(org.organisation.clone()) else {
+        return Vec::new();
+    };
+    let vorg = Arc::new(vorg);
+    (0..n)
+        .filter_map(|i| ValidCase::new(vorg.clone(), task(&cfg, &org, i)).ok())
+        .collect()
+}
+
+/// The engine over a mix of tasks, each once (see `ir_mode`, `mix_*`).
+#[inline(never)]
+fn run_mix(ev: &Evaluator<'_>, cases: &[ValidCase]) -> usize {
+    cases
+        .iter()
+        .map(|c| {
+            ev.evaluate(black_box(c), bench_as_of())
+                .map(|d| d.findings.len())
+                .unwrap_or(0)
+        })
+        .sum()
+}
+
+/// The hand-written rules over a mix of tasks, each once.
+#[inline(never)]
+fn run_mix_hand(cases: &[ValidCase]) -> usize {
+    let cal = Calendar::vietnam();
+    cases
+        .iter()
+        .map(|c| hand(black_box(c), cal, bench_as_of()).findings.len())
+        .sum()
+}
+
 /// Corpus throughput in instructions: parse and validate only (the floor), or
 /// parse, validate and evaluate, one thread, over `text` (a JSON Lines corpus).
 #[inline(never)]
@@ -1687,8 +1724,11 @@ fn policy_with_copies(k: usize) -> Option<Policy> {
 
 /// `BOUND_IR=REPS BOUND_ONLY=FORM/N`: FORM is `engine_off`, `engine_on` or
 /// `hand` on the generated task with N events, `rules` (engine, explanation
-/// off, 10 events) with the avoidance rules copied N times, or `corpus_floor`
-/// / `corpus_full` (REPS ignored) over N tasks of the default corpus. Generic instances
+/// off, 10 events) with the avoidance rules copied N times, `corpus_floor`
+/// / `corpus_full` (REPS ignored) over N tasks of the default corpus read
+/// from JSON Lines, or `mix_off` / `mix_on` / `mix_hand` (REPS ignored): the
+/// first N tasks of the default corpus, validated first, each evaluated once
+/// (count `run_mix` or `run_mix_hand`, ÷ N). Generic instances
 /// share a name in callgrind's output, so one form per run.
 fn ir_mode(reps: usize) {
     let only = std::env::var("BOUND_ONLY").unwrap_or_else(|_| "engine_off/10".into());
@@ -1712,6 +1752,30 @@ fn ir_mode(reps: usize) {
             run_corpus::<false>(&text, &ev)
         };
         eprintln!("bound: {only}: {k}");
+        return;
+    }
+    // `mix_off/N`, `mix_on/N`, `mix_hand/N`: the first N tasks of the
+    // default generated corpus, validated beforehand and each evaluated once,
+    // so that the count is the evaluation alone over a mix of tasks.
+    if form.starts_with("mix") {
+        let Ok(policy) = Policy::bundled() else {
+            return;
+        };
+        let cases = default_corpus(n);
+        let labelled: Vec<(&str, &ValidCase, NaiveDate)> = cases
+            .iter()
+            .map(|c| ("default corpus", c, bench_as_of()))
+            .collect();
+        check(&policy, &labelled);
+        let found = match form {
+            "mix_hand" => run_mix_hand(&cases),
+            "mix_on" => run_mix(&Evaluator::new(&policy).explain(true), &cases),
+            _ => run_mix(&Evaluator::new(&policy).explain(false), &cases),
+        };
+        eprintln!(
+            "bound: {only}: {} tasks, {found} findings in all",
+            cases.len()
+        );
         return;
     }
     let events = if form == "rules" { 10 } else { n };
