@@ -703,11 +703,16 @@ pub struct Expr {
 }
 
 /// The resolved forms.
+///
+/// Non-exhaustive: the engine's load-time rewrites add forms of their own
+/// (as [`Node::KindEvents`] and [`Node::Memo`] were added), and a new form
+/// should not break code outside the crate that reads the tree.
 #[expect(
     missing_docs,
     reason = "variants are the names of the vocabulary documented at the top of this module"
 )]
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Node {
     Lit(Lit),
     Var(usize),
