@@ -407,6 +407,15 @@ impl<'a> Env<'a, '_> {
                     }
                 }
             }
+            Node::FieldIs(s, f, eq, k, _) => {
+                let x = self.field(self.vars.get(*s).unwrap_or(&V::None), *f);
+                let same = match (k, &x) {
+                    (None, x) => matches!(x, V::None),
+                    (Some(k), V::Str(t)) => t == k,
+                    (Some(k), x) => self.eq(x, &V::Str(k)),
+                };
+                same == *eq
+            }
             Node::In(..) | Node::Quant(Quant::Exists | Quant::All, ..) => self.test_other(e)?,
             _ => self.eval(e)?.truthy(),
         })
@@ -505,6 +514,7 @@ impl<'a> Env<'a, '_> {
             | Node::Or(..)
             | Node::Not(_)
             | Node::Cmp(..)
+            | Node::FieldIs(..)
             | Node::In(..)
             | Node::Quant(Quant::Exists | Quant::All, ..) => Ok(V::Bool(self.test(e)?)),
             _ => self.eval_other(e),
@@ -562,6 +572,7 @@ impl<'a> Env<'a, '_> {
             | Node::Or(..)
             | Node::Not(_)
             | Node::Cmp(..)
+            | Node::FieldIs(..)
             | Node::In(..)
             | Node::Quant(Quant::Exists | Quant::All, ..) => V::Bool(self.test(e)?),
             Node::Add(a, b) | Node::Sub(a, b) => {

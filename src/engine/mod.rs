@@ -24,7 +24,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 pub use facts::TaskFacts;
-pub(crate) use plan::{Plan, lean_right, memoise};
+pub(crate) use plan::{Plan, fold_literal_tests, lean_right, memoise};
 
 use crate::calendar::{Calendar, CalendarError};
 use crate::id::{EventId, OfficialId, RuleId, StepId, TaskId};

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use crate::model::EventKind;
 use crate::policy::expr::Expr;
-use crate::policy::expr::check::{Node, slot};
+use crate::policy::expr::check::{Cmp, Lit, Node, slot};
 use crate::policy::{Body, Param, Rule, RuleKind, RuleVersion, Scope};
 
 /// The evaluation plan of a policy.
@@ -253,6 +253,46 @@ pub(crate) fn lean_right(rules: &mut [Rule]) {
         for c in e.node.children_mut() {
             walk(c);
         }
+    }
+    for e in rules
+        .iter_mut()
+        .flat_map(|r| r.versions.iter_mut())
+        .flat_map(version_exprs)
+    {
+        walk(e);
+    }
+}
+
+/// Rewrites every comparison of a variable's field with text or `none`,
+/// `x.f == "text"`, `x.f != none` and the like (the commonest tests of the
+/// bundled policy: an event's or step's kind, the task's origin, whether a
+/// step has an assignee), into [`Node::FieldIs`], which keeps the comparison
+/// for the static checks. The interpreter then compares the field's value
+/// with the literal without the general comparison. Runs last of the
+/// load-time rewrites, so that [`memoise`] and [`lean_right`] see the
+/// comparisons as written.
+pub(crate) fn fold_literal_tests(rules: &mut [Rule]) {
+    fn walk(e: &mut Expr) {
+        for c in e.node.children_mut() {
+            walk(c);
+        }
+        let Node::Cmp(op @ (Cmp::Eq | Cmp::Ne), a, b) = &e.node else {
+            return;
+        };
+        let Node::Field(base, f) = &a.node else {
+            return;
+        };
+        let Node::Var(s) = base.node else {
+            return;
+        };
+        let lit = match &b.node {
+            Node::Lit(Lit::Str(k)) => Some(crate::intern::text(k)),
+            Node::Lit(Lit::None) => None,
+            _ => return,
+        };
+        let (f, eq) = (*f, *op == Cmp::Eq);
+        let cmp = take(e);
+        e.node = Node::FieldIs(s, f, eq, lit, Box::new(cmp));
     }
     for e in rules
         .iter_mut()
@@ -620,5 +660,108 @@ mod lean_tests {
             }
         }
         assert!(n >= 10, "{n} conditions with three parts or more");
+    }
+}
+
+#[cfg(test)]
+mod fold_tests {
+    use super::*;
+    use crate::policy::Policy;
+
+    /// Replaces each [`Node::FieldIs`] by the comparison it stands for;
+    /// returns how many there were.
+    fn unfold(e: &mut Expr) -> usize {
+        let mut n = 0;
+        if let Node::FieldIs(.., cmp) = &mut e.node {
+            *e = take(cmp);
+            n += 1;
+        }
+        for c in e.node.children_mut() {
+            n += unfold(c);
+        }
+        n
+    }
+
+    #[test]
+    fn literal_tests_are_folded_with_the_comparisons_they_stand_for() {
+        let Ok(p) = Policy::bundled() else {
+            panic!("the bundled policy loads");
+        };
+        let mut n = 0;
+        let mut seen = |e: &Expr| {
+            if let Node::FieldIs(s, f, eq, lit, cmp) = &e.node {
+                n += 1;
+                let Node::Cmp(op, a, b) = &cmp.node else {
+                    panic!("a folded test keeps its comparison");
+                };
+                assert_eq!(*eq, *op == crate::policy::expr::check::Cmp::Eq);
+                assert_eq!(e.span, cmp.span);
+                let Node::Field(base, g) = &a.node else {
+                    panic!("a field on the left");
+                };
+                assert_eq!((&base.node, g), (&Node::Var(*s), f));
+                match (&b.node, lit) {
+                    (Node::Lit(Lit::Str(k)), Some(t)) => assert_eq!(&**k, *t),
+                    (Node::Lit(Lit::None), None) => {}
+                    other => panic!("literal {other:?}"),
+                }
+            }
+        };
+        fn each(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+            f(e);
+            for c in e.node.children() {
+                each(c, f);
+            }
+        }
+        for v in p.rules.iter().flat_map(|r| r.versions.iter()) {
+            for c in v.conds() {
+                each(&c.expr, &mut seen);
+            }
+        }
+        // `step.assignee != none`, `x.kind == "vote"`, `task.origin == "…"`, …
+        assert!(n >= 40, "{n} folded tests");
+    }
+
+    #[test]
+    fn folded_literal_tests_decide_as_the_comparisons_they_stand_for() -> Result<(), String> {
+        let folded = Policy::bundled().map_err(|e| e.to_string())?;
+        let mut unfolded = folded.clone();
+        let n: usize = unfolded
+            .rules
+            .iter_mut()
+            .flat_map(|r| r.versions.iter_mut())
+            .flat_map(version_exprs)
+            .map(unfold)
+            .sum();
+        assert!(n >= 40, "{n} folded tests");
+        let cfg = crate::generate::GenConfig::default();
+        let gen_org = crate::generate::organisation(&cfg);
+        let org = std::sync::Arc::new(
+            crate::model::ValidOrganisation::new(gen_org.organisation.clone())
+                .map_err(|e| format!("{e:?}"))?,
+        );
+        let mut cases: Vec<(crate::model::ValidCase, NaiveDate)> = crate::sample::corpus()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|c| (c, crate::sample::as_of()))
+            .collect();
+        for i in 0..300 {
+            let t = crate::generate::task(&cfg, &gen_org, i);
+            let c = crate::model::ValidCase::new(org.clone(), t).map_err(|e| format!("{e:?}"))?;
+            cases.push((c, NaiveDate::from_ymd_opt(2026, 3, 31).ok_or("date")?));
+        }
+        let mut findings = 0;
+        for explain in [false, true] {
+            let a = crate::engine::Evaluator::new(&folded).explain(explain);
+            let b = crate::engine::Evaluator::new(&unfolded).explain(explain);
+            for (c, as_of) in &cases {
+                let x = a.evaluate(c, *as_of).map_err(|e| e.to_string())?;
+                let y = b.evaluate(c, *as_of).map_err(|e| e.to_string())?;
+                assert_eq!(x, y, "task {}", c.task().id);
+                findings += x.findings.len();
+            }
+        }
+        assert!(findings > 0);
+        Ok(())
     }
 }

@@ -201,7 +201,7 @@ pub(crate) fn shape(e: &Expr) -> String {
                 let _ = write!(s, "events_of_kind{k}");
             }
             // A shared sub-expression has the shape of what it shares.
-            Node::Memo(_, a) => w(a, s),
+            Node::Memo(_, a) | Node::FieldIs(.., a) => w(a, s),
             Node::Param(p) => {
                 let _ = write!(s, "p{p}");
             }
@@ -304,7 +304,7 @@ fn simplify(e: &Expr) -> Expr {
     let span = e.span;
     let node = match &e.node {
         // The static checks read the shared sub-expression itself.
-        Node::Memo(_, inner) => return simplify(inner),
+        Node::Memo(_, inner) | Node::FieldIs(.., inner) => return simplify(inner),
         Node::And(a, b) => {
             let (a, b) = (simplify(a), simplify(b));
             match (&a.node, &b.node) {
@@ -379,7 +379,7 @@ fn lit_cmp(op: Cmp, a: &Lit, b: &Lit) -> Option<bool> {
 /// Folds a boolean condition; `event_kind` is the rule's event filter, if any.
 fn fold(e: &Expr, event_kind: Option<&str>) -> Tri {
     match &e.node {
-        Node::Memo(_, inner) => fold(inner, event_kind),
+        Node::Memo(_, inner) | Node::FieldIs(.., inner) => fold(inner, event_kind),
         Node::Lit(Lit::Bool(b)) => {
             if *b {
                 Tri::True

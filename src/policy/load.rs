@@ -922,6 +922,7 @@ pub(crate) fn load_many(texts: &[(String, String)]) -> Result<Policy, PolicyErro
         .collect();
     crate::engine::lean_right(&mut rules);
     let memo_widths = crate::engine::memoise(&mut rules);
+    crate::engine::fold_literal_tests(&mut rules);
     let meta = PolicyMeta {
         id: crate::intern::text(&meta_id),
         version: meta_version,

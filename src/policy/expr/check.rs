@@ -744,6 +744,15 @@ pub enum Node {
     /// step and shared (slot `.0` of the evaluation's memo). Set at load by
     /// `engine::plan::memoise`; the result is the same as evaluating `.1`.
     Memo(usize, Box<Expr>),
+    /// `x.f == lit` (`.2` true) or `x.f != lit` (`.2` false), where `lit` is
+    /// text (`.3` is `Some`) or `none` (`.3` is `None`): a field `.1` of the
+    /// variable in slot `.0` compared with a literal, kept with the
+    /// comparison it stands for (`.4`), which the static checks and the
+    /// load-time rewrites read. Set at load, after the other rewrites, by
+    /// `engine::plan::fold_literal_tests`, so that the interpreter compares
+    /// without the general comparison; the result is the same as
+    /// evaluating `.4`.
+    FieldIs(usize, F, bool, Option<&'static str>, Box<Expr>),
 }
 
 impl Node {
@@ -751,7 +760,11 @@ impl Node {
     pub(crate) fn children(&self) -> Vec<&Expr> {
         match self {
             Node::Lit(_) | Node::Var(_) | Node::Param(_) | Node::KindEvents(_) => Vec::new(),
-            Node::Field(a, _) | Node::Len(a) | Node::Not(a) | Node::Memo(_, a) => vec![a],
+            Node::Field(a, _)
+            | Node::Len(a)
+            | Node::Not(a)
+            | Node::Memo(_, a)
+            | Node::FieldIs(.., a) => vec![a],
             Node::Call(_, xs) | Node::List(xs) => xs.iter().collect(),
             Node::And(a, b)
             | Node::Or(a, b)
@@ -777,7 +790,11 @@ impl Node {
     pub(crate) fn children_mut(&mut self) -> Vec<&mut Expr> {
         match self {
             Node::Lit(_) | Node::Var(_) | Node::Param(_) | Node::KindEvents(_) => Vec::new(),
-            Node::Field(a, _) | Node::Len(a) | Node::Not(a) | Node::Memo(_, a) => vec![a],
+            Node::Field(a, _)
+            | Node::Len(a)
+            | Node::Not(a)
+            | Node::Memo(_, a)
+            | Node::FieldIs(.., a) => vec![a],
             Node::Call(_, xs) | Node::List(xs) => xs.iter_mut().collect(),
             Node::And(a, b)
             | Node::Or(a, b)
