@@ -694,7 +694,7 @@ mod fold_tests {
                 let Node::Cmp(op, a, b) = &cmp.node else {
                     panic!("a folded test keeps its comparison");
                 };
-                assert_eq!(*eq, *op == crate::policy::expr::check::Cmp::Eq);
+                assert_eq!(*eq, *op == Cmp::Eq);
                 assert_eq!(e.span, cmp.span);
                 let Node::Field(base, g) = &a.node else {
                     panic!("a field on the left");

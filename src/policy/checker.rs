@@ -303,7 +303,8 @@ fn node_tag(n: &Node) -> String {
 fn simplify(e: &Expr) -> Expr {
     let span = e.span;
     let node = match &e.node {
-        // The static checks read the shared sub-expression itself.
+        // The static checks read the shared sub-expression, or the folded
+        // comparison, itself.
         Node::Memo(_, inner) | Node::FieldIs(.., inner) => return simplify(inner),
         Node::And(a, b) => {
             let (a, b) = (simplify(a), simplify(b));
