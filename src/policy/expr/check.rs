@@ -747,8 +747,8 @@ pub enum Node {
     /// `x.f == lit` (`.2` true) or `x.f != lit` (`.2` false), where `lit` is
     /// text (`.3` is `Some`) or `none` (`.3` is `None`): a field `.1` of the
     /// variable in slot `.0` compared with a literal, kept with the
-    /// comparison it stands for (`.4`), which the static checks and the
-    /// load-time rewrites read. Set at load, after the other rewrites, by
+    /// comparison it stands for (`.4`), which the static checks read in its
+    /// place. Set at load, after the other rewrites, by
     /// `engine::plan::fold_literal_tests`, so that the interpreter compares
     /// without the general comparison; the result is the same as
     /// evaluating `.4`.
