@@ -180,7 +180,7 @@ pub(crate) struct Env<'a, 'f> {
 
 type R<'a> = Result<V<'a>, RuntimeError>;
 
-impl<'a> Env<'a, '_> {
+impl<'a, 'f> Env<'a, 'f> {
     fn event(&self, i: u32) -> Option<&'a Event> {
         self.facts.case.events().get(i as usize)
     }
@@ -234,6 +234,19 @@ impl<'a> Env<'a, '_> {
             if let V::Event(e) = self.item(v, i) {
                 push(e);
             }
+        }
+    }
+
+    /// The events of a list that is a group of the facts' events (one
+    /// kind's, or one step's), as the slice the facts keep, so that a
+    /// quantifier walks it in place instead of item by item.
+    #[inline]
+    fn event_group(&self, v: &V<'a>) -> Option<&'f [u32]> {
+        let facts = self.facts;
+        match v {
+            V::Lazy(Lazy::KindEvents(k)) => Some(facts.of_kind(*k)),
+            V::Lazy(Lazy::StepEvents(s)) => Some(facts.of_step(*s as usize)),
+            _ => None,
         }
     }
 
@@ -433,10 +446,11 @@ impl<'a> Env<'a, '_> {
             }
             Node::Quant(q @ (Quant::Exists | Quant::All), s, src, cond) => {
                 let items = self.eval(src)?;
-                let n = self.len_of(&items);
+                let group = self.event_group(&items);
+                let n = group.map_or_else(|| self.len_of(&items), <[u32]>::len);
                 let want = matches!(q, Quant::Exists);
                 for i in 0..n {
-                    if self.bind_test(&items, i, *s, cond.as_deref())? == want {
+                    if self.bind_test(&items, group, i, *s, cond.as_deref())? == want {
                         return Ok(want);
                     }
                 }
@@ -448,14 +462,21 @@ impl<'a> Env<'a, '_> {
 
     /// Binds item `i` of `items` to slot `s` and tests `cond` on it (true
     /// when there is no condition): one step of a quantifier or a map.
+    /// `group` is `items` as a group of events ([`Env::event_group`]), read
+    /// in place when there is one.
+    #[inline]
     fn bind_test(
         &mut self,
         items: &V<'a>,
+        group: Option<&'f [u32]>,
         i: usize,
         s: usize,
         cond: Option<&'a Expr>,
     ) -> Result<bool, RuntimeError> {
-        let it = self.item(items, i);
+        let it = match group {
+            Some(g) => g.get(i).map_or(V::None, |&e| V::Event(e)),
+            None => self.item(items, i),
+        };
         self.set(s, it);
         match cond {
             Some(c) => self.test(c),
@@ -510,6 +531,7 @@ impl<'a> Env<'a, '_> {
                 Lit::Date(d) => V::Date(*d),
                 Lit::Str(s) => V::Str(s),
             }),
+            Node::KindEvents(k) => Ok(V::Lazy(Lazy::KindEvents(*k))),
             Node::And(..)
             | Node::Or(..)
             | Node::Not(_)
@@ -640,10 +662,11 @@ impl<'a> Env<'a, '_> {
             }
             Node::Map(head, s, src, cond) => {
                 let items = self.eval(src)?;
-                let n = self.len_of(&items);
+                let group = self.event_group(&items);
+                let n = group.map_or_else(|| self.len_of(&items), <[u32]>::len);
                 let mut out = Vec::new();
                 for i in 0..n {
-                    if self.bind_test(&items, i, *s, cond.as_deref())? {
+                    if self.bind_test(&items, group, i, *s, cond.as_deref())? {
                         let v = self.eval(head)?;
                         if !matches!(v, V::None) {
                             out.push(v);
@@ -654,12 +677,13 @@ impl<'a> Env<'a, '_> {
             }
             Node::Quant(q, s, src, cond) => {
                 let items = self.eval(src)?;
-                let n = self.len_of(&items);
+                let group = self.event_group(&items);
+                let n = group.map_or_else(|| self.len_of(&items), <[u32]>::len);
                 let mut count = 0i64;
                 let mut kept = Vec::new();
                 let mut last = None;
                 for i in 0..n {
-                    let ok = self.bind_test(&items, i, *s, cond.as_deref())?;
+                    let ok = self.bind_test(&items, group, i, *s, cond.as_deref())?;
                     let it = || self.var(*s);
                     match q {
                         Quant::Exists if ok => return Ok(V::Bool(true)),
