@@ -532,6 +532,13 @@ impl<'a, 'f> Env<'a, 'f> {
                 Lit::Str(s) => V::Str(s),
             }),
             Node::KindEvents(k) => Ok(V::Lazy(Lazy::KindEvents(*k))),
+            // A shared value already computed for the bound step or finding.
+            Node::Memo(slot, _)
+                if let Some(Some(v)) = self.memo_row.and_then(|r| self.memo.get(r + slot)) =>
+            {
+                Ok(v.clone())
+            }
+            Node::Param(i) if let Some(Some(v)) = self.params.get(*i) => Ok(V::Int(*v)),
             Node::And(..)
             | Node::Or(..)
             | Node::Not(_)
