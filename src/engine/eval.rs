@@ -1090,18 +1090,18 @@ impl<'a, 'f> Env<'a, 'f> {
         let org = facts.case.org();
         let cal = facts.cal;
         let calerr = |e: crate::calendar::CalendarError| RuntimeError::new(e.to_string());
-        let mut it = args.into_iter();
-        let mut next = || it.next().unwrap_or(V::None);
+        // Moved out whole: no iterator over the array to drop.
+        let [a0, a1, a2, a3] = args;
         Ok(match f {
-            Func::WorkingDays => match (next(), next()) {
+            Func::WorkingDays => match (a0, a1) {
                 (V::Date(a), V::Date(b)) => V::Int(cal.working_days_between(a, b).map_err(calerr)?),
                 _ => V::None,
             },
-            Func::StoppedDays => match (next(), next()) {
+            Func::StoppedDays => match (a0, a1) {
                 (V::Date(a), V::Date(b)) => V::Int(facts.stopped_within(a, b)),
                 _ => V::None,
             },
-            Func::AddWorkingDays => match (next(), next()) {
+            Func::AddWorkingDays => match (a0, a1) {
                 (V::Date(d), V::Int(n)) => {
                     let n = u32::try_from(n)
                         .map_err(|_| RuntimeError::new(format!("cannot add {n} working days")))?;
@@ -1109,11 +1109,11 @@ impl<'a, 'f> Env<'a, 'f> {
                 }
                 _ => V::None,
             },
-            Func::IsWorkingDay => match next() {
+            Func::IsWorkingDay => match a0 {
                 V::Date(d) => V::Bool(cal.is_working_day(d).map_err(calerr)?),
                 _ => V::None,
             },
-            Func::HeadOf | Func::ActingHeadOf => match (next(), next()) {
+            Func::HeadOf | Func::ActingHeadOf => match (a0, a1) {
                 (V::Unit(u), V::Date(d)) => {
                     let role = if f == Func::HeadOf {
                         Role::Head
@@ -1124,14 +1124,14 @@ impl<'a, 'f> Env<'a, 'f> {
                 }
                 _ => V::None,
             },
-            Func::DeputyFor => match (next(), next(), next()) {
+            Func::DeputyFor => match (a0, a1, a2) {
                 (V::Unit(u), V::Field(fl), V::Date(d)) => {
                     org.deputy_for(u, fl, d).map_or(V::None, V::Off)
                 }
                 _ => V::None,
             },
             Func::Holds => {
-                let (o, r, u, d) = (next(), next(), next(), next());
+                let (o, r, u, d) = (a0, a1, a2, a3);
                 match (o.as_official(), r, u, d) {
                     (Some(o), V::Str(role), V::Unit(u), V::Date(d)) => V::Bool(
                         org.positions_of(o, d)
@@ -1141,26 +1141,26 @@ impl<'a, 'f> Env<'a, 'f> {
                 }
             }
             Func::ServesIn => {
-                let (o, u, d) = (next(), next(), next());
+                let (o, u, d) = (a0, a1, a2);
                 match (o.as_official(), u, d) {
                     (Some(o), V::Unit(u), V::Date(d)) => V::Bool(org.serves_within(o, u, d)),
                     _ => V::Bool(false),
                 }
             }
-            Func::Competent => match (next(), next()) {
+            Func::Competent => match (a0, a1) {
                 (V::Unit(u), V::Field(fl)) => V::Bool(org.competent(u, fl)),
                 _ => V::Bool(false),
             },
-            Func::Within => match (next(), next()) {
+            Func::Within => match (a0, a1) {
                 (V::Unit(u), V::Unit(a)) => V::Bool(org.within(u, a)),
                 _ => V::Bool(false),
             },
-            Func::SuperiorOf => match (next(), next()) {
+            Func::SuperiorOf => match (a0, a1) {
                 (V::Unit(a), V::Unit(b)) => V::Bool(a != b && org.within(b, a)),
                 _ => V::Bool(false),
             },
             Func::Delegated => {
-                let (o, fl, d) = (next(), next(), next());
+                let (o, fl, d) = (a0, a1, a2);
                 match (o.as_official(), fl, d) {
                     (Some(o), V::Field(fl), V::Date(d)) => {
                         V::Bool(org.delegations_to(o, fl, d).next().is_some())
@@ -1169,7 +1169,7 @@ impl<'a, 'f> Env<'a, 'f> {
                 }
             }
             Func::IsLeader => {
-                let (o, d) = (next(), next());
+                let (o, d) = (a0, a1);
                 match (o.as_official(), d) {
                     (Some(o), V::Date(d)) => V::Bool(org.positions_of(o, d).any(|p| {
                         matches!(
@@ -1181,14 +1181,14 @@ impl<'a, 'f> Env<'a, 'f> {
                 }
             }
             Func::HeadOver => {
-                let (o, d) = (next(), next());
+                let (o, d) = (a0, a1);
                 match (o.as_official(), d) {
                     (Some(o), V::Date(d)) => org.head_over(o, d).map_or(V::None, V::Off),
                     _ => V::None,
                 }
             }
             Func::IsHead => {
-                let (o, d) = (next(), next());
+                let (o, d) = (a0, a1);
                 match (o.as_official(), d) {
                     (Some(o), V::Date(d)) => V::Bool(
                         org.positions_of(o, d)
@@ -1198,14 +1198,14 @@ impl<'a, 'f> Env<'a, 'f> {
                 }
             }
             Func::HeadOfOfficial => {
-                let (o, d) = (next(), next());
+                let (o, d) = (a0, a1);
                 match (o.as_official(), d) {
                     (Some(o), V::Date(d)) => org.head_for(o, d).map_or(V::None, V::Off),
                     _ => V::None,
                 }
             }
             Func::DeputyOver => {
-                let (o, fl, d) = (next(), next(), next());
+                let (o, fl, d) = (a0, a1, a2);
                 match (o.as_official(), fl, d) {
                     (Some(o), V::Field(fl), V::Date(d)) => {
                         org.deputy_over(o, fl, d).map_or(V::None, V::Off)
@@ -1214,7 +1214,7 @@ impl<'a, 'f> Env<'a, 'f> {
                 }
             }
             Func::ManagingUnit => {
-                let (o, d) = (next(), next());
+                let (o, d) = (a0, a1);
                 match (o.as_official(), d) {
                     (Some(o), V::Date(d)) => org
                         .managing_unit_near(o, d, Some(&facts.case.task().unit))
@@ -1223,7 +1223,7 @@ impl<'a, 'f> Env<'a, 'f> {
                 }
             }
             Func::LedUnit => {
-                let (o, d) = (next(), next());
+                let (o, d) = (a0, a1);
                 match (o.as_official(), d) {
                     (Some(o), V::Date(d)) => org
                         .positions_of(o, d)
@@ -1235,7 +1235,7 @@ impl<'a, 'f> Env<'a, 'f> {
                 }
             }
             Func::Len => V::None,
-            Func::Max | Func::Min => match (next(), next()) {
+            Func::Max | Func::Min => match (a0, a1) {
                 (V::Int(a), V::Int(b)) => V::Int(if f == Func::Max { a.max(b) } else { a.min(b) }),
                 _ => V::None,
             },
