@@ -161,8 +161,8 @@ impl<'a> Facts<'a> {
         let (mut extensions, mut apologies) = (0, 0);
         stops.clear();
         let mut open_stop: Option<NaiveDate> = None;
-        for (e, date) in events.iter().zip(&event_dates) {
-            let si = e.step.as_ref().and_then(|s| case.step_index(s));
+        for (i, (e, date)) in events.iter().zip(&event_dates).enumerate() {
+            let si = case.event_step(i);
             event_step.push(si.and_then(|s| u32::try_from(s).ok()));
             if let Some(slot) = si.and_then(|s| step_started.get_mut(s)) {
                 slot.get_or_insert(*date);

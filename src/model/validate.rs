@@ -811,6 +811,10 @@ pub struct ValidCase {
     org: Arc<ValidOrganisation>,
     record: TaskRecord,
     steps: HashMap<StepId, usize>,
+    /// Each event's step, as its position in the task (found while
+    /// validating), so that each evaluation of the case reads it instead of
+    /// looking the step's id up again.
+    event_steps: Vec<Option<u32>>,
 }
 
 impl ValidCase {
@@ -841,9 +845,14 @@ impl ValidCase {
             return Err(ValidationError { problems: p.0 });
         }
         let _ = index_ids(events.iter().map(|e| &e.id), "event", "events", &mut p);
-        check_events(&org, task, events, &steps, &mut p);
+        let event_steps = check_events(&org, task, events, &steps, &mut p);
         check_assignees(&org, task, events, &mut p);
-        let case = ValidCase { org, record, steps };
+        let case = ValidCase {
+            org,
+            record,
+            steps,
+            event_steps,
+        };
         p.finish(case)
     }
 
@@ -872,6 +881,25 @@ impl ValidCase {
     /// The position of a step in the task.
     pub fn step_index(&self, id: &StepId) -> Option<usize> {
         self.steps.get(id).copied()
+    }
+    /// The position in the task of the step that event `i` (of
+    /// [`ValidCase::events`]) names, if it names one: the same as
+    /// `step_index` of the event's step, found once, while validating.
+    ///
+    /// ```
+    /// # use accountable::sample;
+    /// let case = &sample::corpus().unwrap()[0];
+    /// for (i, e) in case.events().iter().enumerate() {
+    ///     let by_id = e.step.as_ref().and_then(|s| case.step_index(s));
+    ///     assert_eq!(case.event_step(i), by_id);
+    /// }
+    /// ```
+    pub fn event_step(&self, i: usize) -> Option<usize> {
+        self.event_steps
+            .get(i)
+            .copied()
+            .flatten()
+            .map(|s| s as usize)
     }
     /// Gives back the task and events.
     pub fn into_record(self) -> TaskRecord {
@@ -957,13 +985,15 @@ fn check_task(org: &ValidOrganisation, task: &Task, p: &mut Problems) {
     }
 }
 
+/// Checks the events; returns each event's step as its position in the task.
 fn check_events(
     org: &ValidOrganisation,
     task: &Task,
     events: &[Event],
     steps: &HashMap<StepId, usize>,
     p: &mut Problems,
-) {
+) -> Vec<Option<u32>> {
+    let mut event_steps = Vec::with_capacity(events.len());
     let units = || org.org.units.iter().map(|u| u.id.as_str());
     let officials = || org.org.officials.iter().map(|o| o.id.as_str());
     let mut prev: Option<&Event> = None;
@@ -1012,8 +1042,10 @@ fn check_events(
                 Some(e.actor.to_string()),
             );
         }
+        let si = e.step.as_ref().and_then(|s| steps.get(s));
+        event_steps.push(si.and_then(|&s| u32::try_from(s).ok()));
         if let Some(s) = &e.step
-            && !steps.contains_key(s)
+            && si.is_none()
         {
             p.0.push(Problem {
                 code: ProblemCode::UnknownStep,
@@ -1109,6 +1141,7 @@ fn check_events(
             _ => {}
         }
     }
+    event_steps
 }
 
 /// Units the task lived in: its owner and every unit it was moved to.

@@ -246,6 +246,46 @@ fn codes(err: &ValidationError) -> Vec<(&'static str, String)> {
 // ---------------------------------------------------------------------------
 
 #[test]
+fn each_events_step_is_found_once_while_validating() {
+    // Events on the second step, on none, and on the first, out of step order.
+    let events = vec![
+        on_step(
+            ev(
+                "e1",
+                "2025-03-03T09:00:00+07:00",
+                "giam-doc",
+                EventKind::Assigned { to: oid("cv-a") },
+            ),
+            "s2",
+        ),
+        ev(
+            "e2",
+            "2025-03-04T09:00:00+07:00",
+            "cv-a",
+            EventKind::Accepted,
+        ),
+        on_step(
+            ev(
+                "e3",
+                "2025-03-05T09:00:00+07:00",
+                "cv-a",
+                EventKind::Accepted,
+            ),
+            "s1",
+        ),
+    ];
+    let c = case(task(), events).unwrap();
+    let by_id: Vec<Option<usize>> = c
+        .events()
+        .iter()
+        .map(|e| e.step.as_ref().and_then(|s| c.step_index(s)))
+        .collect();
+    let read: Vec<Option<usize>> = (0..c.events().len()).map(|i| c.event_step(i)).collect();
+    assert_eq!(read, vec![Some(1), None, Some(0)]);
+    assert_eq!(read, by_id);
+}
+
+#[test]
 fn baseline_case_is_valid() {
     let events = vec![
         on_step(
@@ -270,6 +310,8 @@ fn baseline_case_is_valid() {
     let c = case(task(), events).unwrap();
     assert_eq!(c.step_index(&sid("s2")), Some(1));
     assert_eq!(c.events().len(), 2);
+    assert_eq!((c.event_step(0), c.event_step(1)), (Some(0), Some(0)));
+    assert_eq!(c.event_step(2), None, "past the last event");
     let vo = c.org();
     assert!(vo.within(&uid("phong"), &uid("ubnd")));
     assert!(!vo.within(&uid("ubnd"), &uid("phong")));
