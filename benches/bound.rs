@@ -525,8 +525,8 @@ fn hand<'a>(case: &'a ValidCase, cal: &Calendar, as_of: NaiveDate) -> Out<'a> {
     let (mut sideways, mut bare, mut rounds, mut supplements) = (0i64, 0i64, 0i64, 0i64);
     let mut progress_since_extension = false;
     let mut first_decision: Option<NaiveDate> = None;
-    for (e, &date) in events.iter().zip(&dates) {
-        let si = e.step.as_ref().and_then(|s| case.step_index(s));
+    for (i, (e, &date)) in events.iter().zip(&dates).enumerate() {
+        let si = case.event_step(i);
         estep.push(si.map(|s| s as u32));
         if let Some(s) = si
             && let Some(f) = steps.get_mut(s)
