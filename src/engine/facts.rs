@@ -44,7 +44,10 @@ pub(crate) struct Facts<'a> {
     pub step_events: Vec<u32>,
     /// Where each step's group starts in `step_events` (one more entry than steps).
     pub step_start: Vec<u32>,
-    pub event_step: Vec<Option<u32>>,
+    /// Each considered event's step, as its position in the task: the
+    /// validated case's index (see `ValidCase::event_step`), cut to the
+    /// events considered.
+    pub event_step: &'a [Option<u32>],
     /// Event indexes grouped by kind (in [`EventKind::NAMES`] order), each group in event order.
     pub kind_events: Vec<u32>,
     /// Where each kind's group starts in `kind_events` (one more entry than kinds).
@@ -109,7 +112,6 @@ fn group_by(
 #[derive(Default)]
 pub(crate) struct Buffers {
     event_dates: Vec<NaiveDate>,
-    event_step: Vec<Option<u32>>,
     step_events: Vec<u32>,
     step_start: Vec<u32>,
     kind_events: Vec<u32>,
@@ -129,7 +131,6 @@ impl<'a> Facts<'a> {
     ) -> Result<Self, EvalError> {
         let Buffers {
             mut event_dates,
-            mut event_step,
             mut step_events,
             mut step_start,
             mut kind_events,
@@ -151,7 +152,7 @@ impl<'a> Facts<'a> {
         let n_events = event_dates.len();
         let events = all.get(..n_events).unwrap_or(&[]);
         let n_steps = task.steps.len();
-        event_step.clear();
+        let event_step = case.event_steps().get(..n_events).unwrap_or(&[]);
         for v in [&mut step_started, &mut step_completed, &mut step_done] {
             v.clear();
             v.resize(n_steps, None);
@@ -161,9 +162,8 @@ impl<'a> Facts<'a> {
         let (mut extensions, mut apologies) = (0, 0);
         stops.clear();
         let mut open_stop: Option<NaiveDate> = None;
-        for (i, (e, date)) in events.iter().zip(&event_dates).enumerate() {
-            let si = case.event_step(i);
-            event_step.push(si.and_then(|s| u32::try_from(s).ok()));
+        for ((e, date), si) in events.iter().zip(&event_dates).zip(event_step) {
+            let si = si.map(|s| s as usize);
             if let Some(slot) = si.and_then(|s| step_started.get_mut(s)) {
                 slot.get_or_insert(*date);
             }
@@ -311,7 +311,6 @@ impl<'a> Facts<'a> {
     pub(crate) fn into_buffers(self) -> Buffers {
         Buffers {
             event_dates: self.event_dates,
-            event_step: self.event_step,
             step_events: self.step_events,
             step_start: self.step_start,
             kind_events: self.kind_events,

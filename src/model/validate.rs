@@ -901,6 +901,10 @@ impl ValidCase {
             .flatten()
             .map(|s| s as usize)
     }
+    /// Every event's step (see [`ValidCase::event_step`]), in event order.
+    pub(crate) fn event_steps(&self) -> &[Option<u32>] {
+        &self.event_steps
+    }
     /// Gives back the task and events.
     pub fn into_record(self) -> TaskRecord {
         self.record
