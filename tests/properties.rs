@@ -125,6 +125,18 @@ proptest! {
     }
 
     #[test]
+    fn each_events_validated_step_is_its_step_by_id(n in 0usize..10_000, seed in 0u64..50) {
+        let c = case(n, seed);
+        for (i, e) in c.events().iter().enumerate() {
+            let by_id = e.step.as_ref().and_then(|s| c.step_index(s));
+            prop_assert_eq!(c.event_step(i), by_id, "event {}", e.id);
+            // An event that names a step names one of the task's (validated).
+            prop_assert_eq!(e.step.is_some(), by_id.is_some());
+        }
+        prop_assert_eq!(c.event_step(c.events().len()), None);
+    }
+
+    #[test]
     fn case_serde_round_trips(n in 0usize..10_000, seed in 0u64..50) {
         let w = world();
         let cfg = GenConfig { seed, ..w.cfg };
