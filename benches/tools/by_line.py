@@ -96,13 +96,12 @@ for a in addrs:
     by_line[where.split(" ")[0].rsplit("/", 1)[-1]] += cost[a]
 
 total = sum(cost.values())
+with open(file) as src:
+    lines = src.read().splitlines()
 print(f"{event} per task in functions matching {function!r}: {total / n:,.0f}")
 for where, c in by_line.most_common(top):
     number = where.rsplit(":", 1)[-1]
     text = ""
-    if number.isdigit() and where != "(elsewhere)":
-        with open(file) as src:
-            lines = src.read().splitlines()
-        if int(number) <= len(lines):
-            text = lines[int(number) - 1].strip()[:90]
+    if number.isdigit() and where != "(elsewhere)" and int(number) <= len(lines):
+        text = lines[int(number) - 1].strip()[:90]
     print(f"{c / n:10,.0f}  {where:24}  {text}")
