@@ -22,7 +22,8 @@ pub(crate) struct FindingView<'a> {
     pub severity: Severity,
     pub official: OfficialId,
     pub step: Option<u32>,
-    pub evidence: Vec<u32>,
+    /// The evidence's event indexes (a range of the raw findings' evidence).
+    pub evidence: &'a [u32],
     pub date: NaiveDate,
 }
 

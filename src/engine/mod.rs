@@ -1014,7 +1014,7 @@ impl<'p> Evaluator<'p> {
                 severity: *severity,
                 official: rf.official.clone(),
                 step: rf.binding.step,
-                evidence: rf_evidence.to_vec(),
+                evidence: rf_evidence,
                 date: rf.binding.act_date,
             });
         }
