@@ -452,6 +452,34 @@ fn a_review_date_before_the_policy_is_outside_it() {
 }
 
 #[test]
+fn a_refilled_answer_after_an_error_is_empty_and_the_next_refill_is_whole() {
+    let case = case_from_str(&dept(), "dept.json").unwrap();
+    let ev = Evaluator::new(bundled());
+    let as_of = date(2024, 6, 30);
+    let fresh = ev.evaluate(&case, as_of).unwrap();
+    assert!(!fresh.steps.is_empty());
+    let mut out = fresh.clone();
+    // Outside the policy: an error, and the answer's lists are emptied.
+    assert!(matches!(
+        ev.evaluate_into(&case, date(2010, 1, 1), &mut out),
+        Err(EvalError::OutsidePolicy { .. })
+    ));
+    assert!(out.steps.is_empty() && out.findings.is_empty() && out.consequences.is_empty());
+    ev.evaluate_into(&case, as_of, &mut out).unwrap();
+    assert_eq!(out, fresh);
+    // Outside the calendar: the same.
+    let name = "bad-received-2035.json";
+    let late = read_case(&read(name), name).unwrap();
+    assert!(matches!(
+        ev.evaluate_into(&late, date(2035, 6, 30), &mut out),
+        Err(EvalError::Calendar { .. })
+    ));
+    assert!(out.steps.is_empty() && out.findings.is_empty());
+    ev.evaluate_into(&case, as_of, &mut out).unwrap();
+    assert_eq!(out, fresh);
+}
+
+#[test]
 fn a_task_received_in_2035_is_outside_the_calendar() {
     let name = "bad-received-2035.json";
     let case = read_case(&read(name), name).unwrap();

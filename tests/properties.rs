@@ -136,6 +136,28 @@ proptest! {
         prop_assert_eq!(c.event_step(c.events().len()), None);
     }
 
+    /// An answer refilled by `evaluate_into` is the answer `evaluate`
+    /// gives, whatever answer it refilled (of another task, another date,
+    /// with or without the trace).
+    #[test]
+    fn a_refilled_answer_is_a_fresh_one(
+        runs in proptest::collection::vec((0usize..10_000, 0u64..50, as_of_strategy(), any::<bool>()), 2..6),
+    ) {
+        let mut out: Option<Determination> = None;
+        for (n, seed, as_of, explain) in runs {
+            let c = case(n, seed);
+            let ev = Evaluator::new(policy()).explain(explain);
+            let fresh = ev.evaluate(&c, as_of).unwrap();
+            match out.as_mut() {
+                Some(o) => {
+                    ev.evaluate_into(&c, as_of, o).unwrap();
+                    prop_assert_eq!(&*o, &fresh);
+                }
+                None => out = Some(fresh),
+            }
+        }
+    }
+
     #[test]
     fn case_serde_round_trips(n in 0usize..10_000, seed in 0u64..50) {
         let w = world();

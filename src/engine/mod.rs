@@ -378,6 +378,69 @@ struct Scratch {
     rank: Vec<usize>,
     /// For each entry of the trace: its rule's place in the trace's order.
     trace_rank: Vec<usize>,
+    /// Empty vectors with storage, taken from an answer given back to
+    /// [`Evaluator::evaluate_into`], for the next answer's inner lists.
+    pools: Pools,
+}
+
+/// Empty vectors with storage for an answer's inner lists (see
+/// [`Evaluator::evaluate_into`]). Each pool keeps at most [`POOL_CAP`].
+#[derive(Default)]
+struct Pools {
+    accountable: Vec<Vec<Accountable>>,
+    evidence: Vec<Vec<EventId>>,
+    checks: Vec<Vec<ExceptionCheck>>,
+    because: Vec<Vec<&'static str>>,
+}
+
+/// How many vectors each of a thread's [`Pools`] keeps at most: an answer
+/// given back with more lists than the next one needs leaves the rest in the
+/// pool, and a caller that gives back many large answers would otherwise make
+/// it grow without end.
+const POOL_CAP: usize = 1024;
+
+impl Pools {
+    /// Takes the lists of `out`, emptied, into the pools, and returns its
+    /// outer lists, emptied (their storage kept).
+    fn take_from(&mut self, out: &mut Determination) -> Lists {
+        fn keep<T>(pool: &mut Vec<Vec<T>>, mut v: Vec<T>) {
+            if pool.len() < POOL_CAP && v.capacity() > 0 {
+                v.clear();
+                pool.push(v);
+            }
+        }
+        let mut lists = Lists {
+            steps: std::mem::take(&mut out.steps),
+            findings: std::mem::take(&mut out.findings),
+            consequences: std::mem::take(&mut out.consequences),
+            trace: std::mem::take(&mut out.trace),
+            errors: std::mem::take(&mut out.errors),
+        };
+        for s in lists.steps.drain(..) {
+            keep(&mut self.accountable, s.accountable);
+        }
+        for f in lists.findings.drain(..) {
+            keep(&mut self.evidence, f.evidence);
+            keep(&mut self.checks, f.exceptions);
+        }
+        for c in lists.consequences.drain(..) {
+            keep(&mut self.because, c.because);
+        }
+        lists.trace.clear();
+        lists.errors.clear();
+        lists
+    }
+}
+
+/// The outer lists of an answer, empty, with the storage of a previous
+/// answer's (or none).
+#[derive(Default)]
+struct Lists {
+    steps: Vec<StepAccountability>,
+    findings: Vec<Finding>,
+    consequences: Vec<Consequence>,
+    trace: Vec<RuleTrace>,
+    errors: Vec<RuleTrace>,
 }
 
 impl Scratch {
@@ -471,8 +534,63 @@ impl<'p> Evaluator<'p> {
     /// # Errors
     /// [`EvalError`] when the date is outside the policy or a deadline falls outside the calendar.
     pub fn evaluate(&self, case: &ValidCase, as_of: NaiveDate) -> Result<Determination, EvalError> {
+        self.evaluate_with(case, as_of, Lists::default(), None)
+    }
+
+    /// Evaluates one case as of `as_of` into `out`, an answer this or
+    /// another evaluator gave before, reusing its storage: afterwards `out`
+    /// is what [`Evaluator::evaluate`] would return. A caller that evaluates
+    /// many cases and reads each answer before the next (a corpus run, a
+    /// task re-evaluated on each change) saves most of an answer's
+    /// allocations this way. The lists `out` held are emptied into storage
+    /// the calling thread keeps for the next answers (at most 1,024 lists
+    /// of each kind).
+    ///
+    /// ```
+    /// use accountable::{engine::Evaluator, policy::Policy, sample};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let policy = Policy::bundled()?;
+    /// let cases = sample::corpus()?;
+    /// let ev = Evaluator::new(&policy);
+    /// let as_of = sample::as_of();
+    /// let mut answer = ev.evaluate(&cases[0], as_of)?;
+    /// for case in &cases {
+    ///     ev.evaluate_into(case, as_of, &mut answer)?;
+    ///     assert_eq!(answer, ev.evaluate(case, as_of)?);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Evaluator::evaluate`]. On an error, `out`'s lists are left empty
+    /// and its other fields as they were: read it only after `Ok`.
+    pub fn evaluate_into(
+        &self,
+        case: &ValidCase,
+        as_of: NaiveDate,
+        out: &mut Determination,
+    ) -> Result<(), EvalError> {
+        let mut scratch = Scratch::take();
+        let lists = scratch.pools.take_from(out);
+        *out = self.evaluate_with(case, as_of, lists, Some(scratch))?;
+        Ok(())
+    }
+
+    /// Evaluates into `lists` (empty), with the thread's storage if the
+    /// caller has taken it already.
+    fn evaluate_with(
+        &self,
+        case: &ValidCase,
+        as_of: NaiveDate,
+        lists: Lists,
+        scratch: Option<Box<Scratch>>,
+    ) -> Result<Determination, EvalError> {
         let meta = &self.policy.meta;
         if as_of < meta.valid_from || meta.valid_until.is_some_and(|u| as_of >= u) {
+            if let Some(s) = scratch {
+                s.give_back();
+            }
             return Err(EvalError::OutsidePolicy {
                 as_of,
                 policy: meta.id.to_string(),
@@ -484,20 +602,30 @@ impl<'p> Evaluator<'p> {
             });
         }
         let rules = &self.policy.rules;
-        let mut scratch = Scratch::take();
-        let facts = facts::Facts::new(
+        let mut scratch = scratch.unwrap_or_else(Scratch::take);
+        let facts = match facts::Facts::new(
             case,
             self.calendar,
             as_of,
             std::mem::take(&mut scratch.facts),
-        )?;
-        let task = case.task();
-        let mut trace: Vec<RuleTrace> = if self.options.explain {
-            Vec::with_capacity(rules.len())
-        } else {
-            Vec::new()
+        ) {
+            Ok(f) => f,
+            Err(e) => {
+                scratch.give_back();
+                return Err(e);
+            }
         };
-        let mut errors: Vec<RuleTrace> = Vec::new();
+        let task = case.task();
+        let Lists {
+            mut steps,
+            mut findings,
+            mut consequences,
+            mut trace,
+            mut errors,
+        } = lists;
+        if self.options.explain {
+            trace.reserve(rules.len());
+        }
         let explain = self.options.explain;
         let end = facts.task.closed.unwrap_or(as_of);
         let step_date = |i: usize| {
@@ -544,19 +672,16 @@ impl<'p> Evaluator<'p> {
         let mut params = self.policy.plan.params_cursor();
 
         // Accountability and avoidance.
-        let mut steps: Vec<StepAccountability> = task
-            .steps
-            .iter()
-            .map(|s| StepAccountability {
-                step: s.id.clone(),
-                kind: match s.kind.builtin_name() {
-                    Some(n) => n.into(),
-                    None => s.kind.name().to_string().into(),
-                },
-                accountable: Vec::new(),
-                status: StepStatus::Gap,
-            })
-            .collect();
+        let pools = &mut scratch.pools;
+        steps.extend(task.steps.iter().map(|s| StepAccountability {
+            step: s.id.clone(),
+            kind: match s.kind.builtin_name() {
+                Some(n) => n.into(),
+                None => s.kind.name().to_string().into(),
+            },
+            accountable: pools.accountable.pop().unwrap_or_default(),
+            status: StepStatus::Gap,
+        }));
         let Scratch {
             acc_sources,
             raw,
@@ -572,6 +697,7 @@ impl<'p> Evaluator<'p> {
             order,
             rank,
             trace_rank,
+            pools,
             ..
         } = &mut *scratch;
         trace_rank.clear();
@@ -895,7 +1021,7 @@ impl<'p> Evaluator<'p> {
             };
         }
         // ... on findings
-        let mut findings: Vec<Finding> = Vec::with_capacity(raw.len());
+        findings.reserve(raw.len());
         let mut views: Vec<FindingView<'_>> = Vec::with_capacity(raw.len());
         let mut moved: Vec<(usize, RuleId, OfficialId)> = Vec::new();
         // Ids are set once the findings are ordered, below.
@@ -916,7 +1042,7 @@ impl<'p> Evaluator<'p> {
             else {
                 continue;
             };
-            let mut checks = Vec::new();
+            let mut checks = pools.checks.pop().unwrap_or_default();
             let mut defeated_by = None;
             let candidates = plan
                 .defeaters
@@ -998,10 +1124,15 @@ impl<'p> Evaluator<'p> {
                 severity: *severity,
                 official: rf.official.clone(),
                 step: step_id,
-                evidence: rf_evidence
-                    .iter()
-                    .filter_map(|&i| case.events().get(i as usize).map(|e| e.id.clone()))
-                    .collect(),
+                evidence: {
+                    let mut v = pools.evidence.pop().unwrap_or_default();
+                    v.extend(
+                        rf_evidence
+                            .iter()
+                            .filter_map(|&i| case.events().get(i as usize).map(|e| e.id.clone())),
+                    );
+                    v
+                },
                 act_date: rf.binding.act_date,
                 citation: version.citation,
                 exceptions: checks,
@@ -1119,7 +1250,6 @@ impl<'p> Evaluator<'p> {
         }
 
         // Consequences of standing findings.
-        let mut consequences: Vec<Consequence> = Vec::new();
         env.findings = &views;
         // Memo rows of the findings, after the steps' (see `plan::memoise`).
         let (step_width, finding_width) = self.policy.plan.memo_widths;
@@ -1223,7 +1353,11 @@ impl<'p> Evaluator<'p> {
                             measure: *measure,
                             grade_cap: *grade_cap,
                             official: o,
-                            because: vec![f.id],
+                            because: {
+                                let mut v = pools.because.pop().unwrap_or_default();
+                                v.push(f.id);
+                                v
+                            },
                             citation: v.citation,
                         }),
                     }
