@@ -1669,6 +1669,41 @@ fn run_mix(ev: &Evaluator<'_>, cases: &[ValidCase]) -> usize {
         .sum()
 }
 
+/// The engine over a mix of tasks, each once, each answer refilling the
+/// last (`Evaluator::evaluate_into`; see `ir_mode`, `mix_into_*`).
+#[inline(never)]
+fn run_mix_into(ev: &Evaluator<'_>, cases: &[ValidCase]) -> usize {
+    let Some(first) = cases.first() else {
+        return 0;
+    };
+    let Ok(mut out) = ev.evaluate(first, bench_as_of()) else {
+        return 0;
+    };
+    cases
+        .iter()
+        .map(|c| {
+            ev.evaluate_into(black_box(c), bench_as_of(), &mut out)
+                .map(|()| out.findings.len())
+                .unwrap_or(0)
+        })
+        .sum()
+}
+
+/// The engine on one task, each answer refilling the last.
+#[inline(never)]
+fn run_engine_into(ev: &Evaluator<'_>, case: &ValidCase, reps: usize) -> usize {
+    let Ok(mut out) = ev.evaluate(case, bench_as_of()) else {
+        return 0;
+    };
+    (0..reps)
+        .map(|_| {
+            ev.evaluate_into(black_box(case), bench_as_of(), &mut out)
+                .map(|()| out.findings.len())
+                .unwrap_or(0)
+        })
+        .sum()
+}
+
 /// The hand-written rules over a mix of tasks, each once.
 #[inline(never)]
 fn run_mix_hand(cases: &[ValidCase]) -> usize {
@@ -1718,13 +1753,15 @@ fn policy_with_copies(k: usize) -> Option<Policy> {
     Policy::from_toml_str(&out, "copies.toml").ok()
 }
 
-/// `BOUND_IR=REPS BOUND_ONLY=FORM/N`: FORM is `engine_off`, `engine_on` or
-/// `hand` on the generated task with N events, `rules` (engine, explanation
+/// `BOUND_IR=REPS BOUND_ONLY=FORM/N`: FORM is `engine_off`, `engine_on`,
+/// `into_off`, `into_on` (the engine refilling one answer, `evaluate_into`)
+/// or `hand` on the generated task with N events, `rules` (engine, explanation
 /// off, 10 events) with the avoidance rules copied N times, `corpus_floor`
 /// / `corpus_full` (REPS ignored) over N tasks of the default corpus read
-/// from JSON Lines, or `mix_off` / `mix_on` / `mix_hand` (REPS ignored): the
-/// first N tasks of the default corpus, validated first, each evaluated once
-/// (count `run_mix` or `run_mix_hand`, ÷ N). Generic instances
+/// from JSON Lines, or `mix_off` / `mix_on` / `mix_into_off` /
+/// `mix_into_on` / `mix_hand` (REPS ignored): the first N tasks of the
+/// default corpus, validated first, each evaluated once (count `run_mix`,
+/// `run_mix_into` or `run_mix_hand`, ÷ N). Generic instances
 /// share a name in callgrind's output, so one form per run.
 fn ir_mode(reps: usize) {
     let only = std::env::var("BOUND_ONLY").unwrap_or_else(|_| "engine_off/10".into());
@@ -1766,6 +1803,8 @@ fn ir_mode(reps: usize) {
         let found = match form {
             "mix_hand" => run_mix_hand(&cases),
             "mix_on" => run_mix(&Evaluator::new(&policy).explain(true), &cases),
+            "mix_into_off" => run_mix_into(&Evaluator::new(&policy).explain(false), &cases),
+            "mix_into_on" => run_mix_into(&Evaluator::new(&policy).explain(true), &cases),
             _ => run_mix(&Evaluator::new(&policy).explain(false), &cases),
         };
         eprintln!(
@@ -1792,6 +1831,8 @@ fn ir_mode(reps: usize) {
     let on = Evaluator::new(&policy).explain(true);
     let found = match form {
         "engine_on" => run_engine::<0>(&on, &case, reps),
+        "into_off" => run_engine_into(&off, &case, reps),
+        "into_on" => run_engine_into(&on, &case, reps),
         "hand" => run_hand::<0>(&case, reps),
         _ => run_engine::<0>(&off, &case, reps),
     };
