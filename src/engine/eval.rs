@@ -20,7 +20,8 @@ pub(crate) struct FindingView<'a> {
     pub rule: &'a str,
     pub behaviour: Behaviour,
     pub severity: Severity,
-    pub official: OfficialId,
+    /// The official, borrowed from the raw finding (or the exception's move).
+    pub official: &'a OfficialId,
     pub step: Option<u32>,
     /// The evidence's event indexes (a range of the raw findings' evidence).
     pub evidence: &'a [u32],
@@ -1001,7 +1002,7 @@ impl<'a, 'f> Env<'a, 'f> {
             F::FRule => V::Str(x.rule),
             F::FBehaviour => V::Str(x.behaviour.name()),
             F::FSeverity => V::Str(x.severity.name()),
-            F::FOfficial => V::OwnedOff(x.official.clone()),
+            F::FOfficial => V::Off(x.official),
             F::FStep => x.step.map_or(V::None, V::Step),
             F::FEvidence => V::Lazy(Lazy::Evidence(i)),
             F::FDate => V::Date(x.date),

@@ -1022,8 +1022,9 @@ impl<'p> Evaluator<'p> {
         }
         // ... on findings
         findings.reserve(raw.len());
-        let mut views: Vec<FindingView<'_>> = Vec::with_capacity(raw.len());
+        // Declared before the views, which borrow the officials it holds.
         let mut moved: Vec<(usize, RuleId, OfficialId)> = Vec::new();
+        let mut views: Vec<FindingView<'_>> = Vec::with_capacity(raw.len());
         // Ids are set once the findings are ordered, below.
         let blank: &'static str = crate::intern::finding_id(0);
         for rf in raw.iter() {
@@ -1075,7 +1076,7 @@ impl<'p> Evaluator<'p> {
                 };
                 env.params = params.at(rf.binding.act_date);
                 set_var(&mut env.vars, 3, bound_value(rf.binding.b1));
-                set_var(&mut env.vars, 4, V::OwnedOff(rf.official.clone()));
+                set_var(&mut env.vars, 4, V::Off(&rf.official));
                 let applied = match env.test_top(&c.expr) {
                     Ok(v) => v,
                     Err(e) => {
@@ -1143,14 +1144,14 @@ impl<'p> Evaluator<'p> {
                 rule: rule.id.as_str(),
                 behaviour: *behaviour,
                 severity: *severity,
-                official: rf.official.clone(),
+                official: &rf.official,
                 step: rf.binding.step,
                 evidence: rf_evidence,
                 date: rf.binding.act_date,
             });
         }
         moved_from.clear();
-        for (orig, xid, o) in moved {
+        for &(orig, ref xid, ref o) in &moved {
             let Some(f) = findings.get(orig).cloned() else {
                 continue;
             };
@@ -1163,7 +1164,7 @@ impl<'p> Evaluator<'p> {
                 exceptions: Vec::new(),
                 defeated_by: None,
                 // The id of the finding it came from is set below, with the ids.
-                moved_from: Some((xid, blank)),
+                moved_from: Some((xid.clone(), blank)),
                 ..f
             });
             views.push(FindingView {
