@@ -273,3 +273,78 @@ fn bundled_2025_overlay_loads_and_versions_do_not_overlap() {
         1
     );
 }
+
+/// Rules that fire when a quantifier over a task's or a step's events gives
+/// a different result with its source narrowed to one kind (a leading
+/// `x.kind == "K"`, which the loader narrows) than without (the same test
+/// placed second, which it does not), and rules that fire when a step has
+/// more than one event of a kind (so that the order of those matters).
+fn narrowing_rules() -> String {
+    let mut out = String::new();
+    for (i, k) in EventKind::NAMES.iter().enumerate() {
+        let mut parts = Vec::new();
+        for src in ["events", "e.step.events"] {
+            let (a, b) = (
+                format!("x in {src} where x.kind == \"{k}\""),
+                format!("x in {src} where x.index >= 0 and x.kind == \"{k}\""),
+            );
+            for q in ["exists", "all", "count", "first", "last"] {
+                parts.push(format!("{q}({a}) != {q}({b})"));
+            }
+            parts.push(format!("[{a}] != [{b}]"));
+            parts.push(format!("[x.index for {a}] != [x.index for {b}]"));
+        }
+        let rule = |id: String, when: String| {
+            format!(
+                "\n[[rule]]\nid = \"{id}\"\nkind = \"avoidance\"\nlabel_vi = \"x\"\nlabel_en = \"x\"\n\
+                 cite = {{ source = \"cd280\" }}\nfor = \"event\"\nwhen = '''{when}'''\nwho = \"e.actor\"\n\
+                 behaviour = \"upward_push\"\nseverity = \"minor\"\n"
+            )
+        };
+        out += &rule(format!("zz.narrowed_{i}"), parts.join(" or "));
+        out += &rule(
+            format!("zz.several_{i}"),
+            format!("count(x in e.step.events where x.index >= 0 and x.kind == \"{k}\") > 1"),
+        );
+    }
+    out
+}
+
+#[test]
+fn narrowing_a_quantifier_to_one_kind_of_event_changes_no_result() {
+    let extended = Policy::from_toml_str(
+        &format!("{BUNDLED_2023}{}", narrowing_rules()),
+        "narrowing.toml",
+    )
+    .unwrap();
+    let ev = Evaluator::new(&extended);
+    let (mut several, mut kinds) = (0, std::collections::BTreeSet::new());
+    for n in 0..150 {
+        let c = case(n, n as u64 % 7);
+        for days in [200, 500, 800] {
+            let as_of =
+                NaiveDate::from_ymd_opt(2024, 1, 10).unwrap() + chrono::Duration::days(days);
+            let Ok(d) = ev.evaluate(&c, as_of) else {
+                continue;
+            };
+            assert!(d.errors.is_empty(), "{:?}", d.errors);
+            for f in &d.findings {
+                let id = f.rule.as_str();
+                assert!(
+                    !id.starts_with("zz.narrowed_"),
+                    "{id} fired on task {} as of {as_of}",
+                    c.task().id
+                );
+                if let Some(k) = id.strip_prefix("zz.several_") {
+                    several += 1;
+                    kinds.insert(k.to_string());
+                }
+            }
+        }
+    }
+    // The tasks have steps with several events of one kind, of several kinds.
+    assert!(
+        several > 100 && kinds.len() >= 5,
+        "{several} findings, kinds {kinds:?}"
+    );
+}

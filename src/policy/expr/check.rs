@@ -820,6 +820,8 @@ impl Node {
 /// For a quantifier or map over `events` whose condition's leftmost conjunct
 /// is `x.kind == "K"` on its own variable `x` (slot `var`): the source
 /// narrowed to the events of kind K. Any other source is returned unchanged.
+/// Only for forms that skip the items their condition rejects (not `all`,
+/// which such an item makes false).
 pub(crate) fn kind_source(src: Expr, var: usize, cond: Option<&Expr>) -> Expr {
     if !matches!(src.node, Node::Var(slot::EVENTS)) {
         return src;
@@ -1136,7 +1138,12 @@ impl Checker<'_> {
                     Quant::First | Quant::Last => Ty::opt((*item).clone()),
                     Quant::Filter => Ty::List(item),
                 };
-                let s = kind_source(s, slot_no, c.as_deref());
+                // `all` is false on any item its condition rejects, so
+                // leaving out the items of other kinds would change it.
+                let s = match q {
+                    Quant::All => s,
+                    _ => kind_source(s, slot_no, c.as_deref()),
+                };
                 (mk(Node::Quant(*q, slot_no, Box::new(s), c)), ty)
             }
         })
