@@ -64,6 +64,8 @@ pub(crate) enum Lazy<'a> {
     KindEvents(usize),
     /// The events of a step.
     StepEvents(u32),
+    /// The events of one kind (`.1`) in a step (`.0`).
+    StepKindEvents(u32, usize),
     /// Every step (`task.steps`).
     Steps,
     /// The agenda items of meeting event `.0`, of which there are `.1`.
@@ -73,6 +75,31 @@ pub(crate) enum Lazy<'a> {
     Offs(&'a Vec<OfficialId>),
     Units(&'a Vec<UnitId>),
     Strs(&'a Vec<String>),
+}
+
+/// A group of the facts' events that a quantifier walks in place (see
+/// [`Env::event_group`]): the events, and, for the events of one kind in one
+/// step, that step, which the kind's events walked must be in.
+#[derive(Clone, Copy)]
+struct Group<'f> {
+    events: &'f [u32],
+    step: Option<u32>,
+}
+
+impl Group<'_> {
+    /// Whether item `i` of the events is in the group.
+    #[inline]
+    fn holds(&self, facts: &Facts<'_>, i: usize) -> bool {
+        match self.step {
+            None => true,
+            Some(s) => {
+                self.events
+                    .get(i)
+                    .and_then(|&e| facts.event_step.get(e as usize).copied().flatten())
+                    == Some(s)
+            }
+        }
+    }
 }
 
 impl<'a> V<'a> {
@@ -240,16 +267,32 @@ impl<'a, 'f> Env<'a, 'f> {
     }
 
     /// The events of a list that is a group of the facts' events (one
-    /// kind's, or one step's), as the slice the facts keep, so that a
-    /// quantifier walks it in place instead of item by item.
+    /// kind's, or one step's, or one kind's in one step), as the slice the
+    /// facts keep, so that a quantifier walks it in place instead of item by
+    /// item.
     #[inline]
-    fn event_group(&self, v: &V<'a>) -> Option<&'f [u32]> {
+    fn event_group(&self, v: &V<'a>) -> Option<Group<'f>> {
         let facts = self.facts;
+        let all = |events| Group { events, step: None };
         match v {
-            V::Lazy(Lazy::KindEvents(k)) => Some(facts.of_kind(*k)),
-            V::Lazy(Lazy::StepEvents(s)) => Some(facts.of_step(*s as usize)),
+            V::Lazy(Lazy::KindEvents(k)) => Some(all(facts.of_kind(*k))),
+            V::Lazy(Lazy::StepEvents(s)) => Some(all(facts.of_step(*s as usize))),
+            V::Lazy(Lazy::StepKindEvents(s, k)) => Some(Group {
+                events: facts.of_kind(*k),
+                step: Some(*s),
+            }),
             _ => None,
         }
+    }
+
+    /// The events of kind `k` in step `s`, in event order.
+    fn step_kind_events(&self, s: u32, k: usize) -> impl Iterator<Item = u32> + '_ {
+        let facts = self.facts;
+        facts
+            .of_kind(k)
+            .iter()
+            .copied()
+            .filter(move |&e| facts.event_step.get(e as usize).copied().flatten() == Some(s))
     }
 
     /// Whether a value is a list.
@@ -267,6 +310,7 @@ impl<'a, 'f> Env<'a, 'f> {
                 Lazy::AllEvents => facts.n_events,
                 Lazy::KindEvents(k) => facts.of_kind(k).len(),
                 Lazy::StepEvents(s) => facts.of_step(s as usize).len(),
+                Lazy::StepKindEvents(s, k) => self.step_kind_events(s, k).count(),
                 Lazy::Steps => facts.case.task().steps.len(),
                 Lazy::Items(_, n) => n as usize,
                 Lazy::Evidence(f) => self
@@ -298,6 +342,9 @@ impl<'a, 'f> Env<'a, 'f> {
                 }
                 Lazy::KindEvents(k) => ev(facts.of_kind(k).get(i)),
                 Lazy::StepEvents(s) => ev(facts.of_step(s as usize).get(i)),
+                Lazy::StepKindEvents(s, k) => {
+                    self.step_kind_events(s, k).nth(i).map_or(V::None, V::Event)
+                }
                 Lazy::Steps => {
                     if i < facts.case.task().steps.len() {
                         V::Step(i as u32)
@@ -449,9 +496,12 @@ impl<'a, 'f> Env<'a, 'f> {
             Node::Quant(q @ (Quant::Exists | Quant::All), s, src, cond) => {
                 let items = self.eval(src)?;
                 let group = self.event_group(&items);
-                let n = group.map_or_else(|| self.len_of(&items), <[u32]>::len);
+                let n = group.map_or_else(|| self.len_of(&items), |g| g.events.len());
                 let want = matches!(q, Quant::Exists);
                 for i in 0..n {
+                    if group.is_some_and(|g| !g.holds(self.facts, i)) {
+                        continue;
+                    }
                     if self.bind_test(&items, group, i, *s, cond.as_deref())? == want {
                         return Ok(want);
                     }
@@ -470,13 +520,13 @@ impl<'a, 'f> Env<'a, 'f> {
     fn bind_test(
         &mut self,
         items: &V<'a>,
-        group: Option<&'f [u32]>,
+        group: Option<Group<'f>>,
         i: usize,
         s: usize,
         cond: Option<&'a Expr>,
     ) -> Result<bool, RuntimeError> {
         let it = match group {
-            Some(g) => g.get(i).map_or(V::None, |&e| V::Event(e)),
+            Some(g) => g.events.get(i).map_or(V::None, |&e| V::Event(e)),
             None => self.item(items, i),
         };
         self.set(s, it);
@@ -556,6 +606,12 @@ impl<'a, 'f> Env<'a, 'f> {
     fn eval_other(&mut self, e: &'a Expr) -> R<'a> {
         Ok(match &e.node {
             Node::KindEvents(k) => V::Lazy(Lazy::KindEvents(*k)),
+            // The step's events of one kind; for any other value, what
+            // `.events` of it gives (the condition tests the kind anyway).
+            Node::StepKindEvents(b, k) => match self.eval(b)? {
+                V::Step(s) => V::Lazy(Lazy::StepKindEvents(s, *k)),
+                other => self.field(&other, F::SEvents),
+            },
             Node::Memo(slot, inner) => {
                 let at = self.memo_row.map(|r| r + slot);
                 if let Some(v) = at.and_then(|i| self.memo.get(i)).and_then(Option::as_ref) {
@@ -672,9 +728,12 @@ impl<'a, 'f> Env<'a, 'f> {
             Node::Map(head, s, src, cond) => {
                 let items = self.eval(src)?;
                 let group = self.event_group(&items);
-                let n = group.map_or_else(|| self.len_of(&items), <[u32]>::len);
+                let n = group.map_or_else(|| self.len_of(&items), |g| g.events.len());
                 let mut out = Vec::new();
                 for i in 0..n {
+                    if group.is_some_and(|g| !g.holds(self.facts, i)) {
+                        continue;
+                    }
                     if self.bind_test(&items, group, i, *s, cond.as_deref())? {
                         let v = self.eval(head)?;
                         if !matches!(v, V::None) {
@@ -687,11 +746,14 @@ impl<'a, 'f> Env<'a, 'f> {
             Node::Quant(q, s, src, cond) => {
                 let items = self.eval(src)?;
                 let group = self.event_group(&items);
-                let n = group.map_or_else(|| self.len_of(&items), <[u32]>::len);
+                let n = group.map_or_else(|| self.len_of(&items), |g| g.events.len());
                 let mut count = 0i64;
                 let mut kept = Vec::new();
                 let mut last = None;
                 for i in 0..n {
+                    if group.is_some_and(|g| !g.holds(self.facts, i)) {
+                        continue;
+                    }
                     let ok = self.bind_test(&items, group, i, *s, cond.as_deref())?;
                     let it = || self.var(*s);
                     match q {

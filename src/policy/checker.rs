@@ -200,6 +200,10 @@ pub(crate) fn shape(e: &Expr) -> String {
             Node::KindEvents(k) => {
                 let _ = write!(s, "events_of_kind{k}");
             }
+            Node::StepKindEvents(b, k) => {
+                w(b, s);
+                let _ = write!(s, ".events_of_kind{k}");
+            }
             // A shared sub-expression has the shape of what it shares.
             Node::Memo(_, a) | Node::FieldIs(.., a) => w(a, s),
             Node::Param(p) => {

@@ -738,6 +738,12 @@ pub enum Node {
     /// `kind_source` so that the quantifier walks only those events. The
     /// condition still tests the kind, so the result is the same.
     KindEvents(usize),
+    /// The events of one kind (`.1`, an index into `EventKind::NAMES`) of
+    /// the step `.0`, in event order: the source of `x in s.events where
+    /// x.kind == "K" and …`, set by `kind_source` as [`Node::KindEvents`]
+    /// is for `events`. The condition still tests the kind, so the result
+    /// is the same.
+    StepKindEvents(Box<Expr>, usize),
     /// A sub-expression that occurs more than once in the conditions of the
     /// rules bound to a step, and depends only on the task, the events, the
     /// review date, the step and parameters: its value is computed once per
@@ -764,6 +770,7 @@ impl Node {
             | Node::Len(a)
             | Node::Not(a)
             | Node::Memo(_, a)
+            | Node::StepKindEvents(a, _)
             | Node::FieldIs(.., a) => vec![a],
             Node::Call(_, xs) | Node::List(xs) => xs.iter().collect(),
             Node::And(a, b)
@@ -794,6 +801,7 @@ impl Node {
             | Node::Len(a)
             | Node::Not(a)
             | Node::Memo(_, a)
+            | Node::StepKindEvents(a, _)
             | Node::FieldIs(.., a) => vec![a],
             Node::Call(_, xs) | Node::List(xs) => xs.iter_mut().collect(),
             Node::And(a, b)
@@ -817,13 +825,16 @@ impl Node {
     }
 }
 
-/// For a quantifier or map over `events` whose condition's leftmost conjunct
-/// is `x.kind == "K"` on its own variable `x` (slot `var`): the source
-/// narrowed to the events of kind K. Any other source is returned unchanged.
-/// Only for forms that skip the items their condition rejects (not `all`,
-/// which such an item makes false).
+/// For a quantifier or map over `events`, or over the events of a step
+/// (`s.events`), whose condition's leftmost conjunct is `x.kind == "K"` on
+/// its own variable `x` (slot `var`): the source narrowed to the events of
+/// kind K ([`Node::KindEvents`], [`Node::StepKindEvents`]). Any other source
+/// is returned unchanged. Only for forms that skip the items their
+/// condition rejects (not `all`, which such an item makes false).
 pub(crate) fn kind_source(src: Expr, var: usize, cond: Option<&Expr>) -> Expr {
-    if !matches!(src.node, Node::Var(slot::EVENTS)) {
+    let over_events = matches!(src.node, Node::Var(slot::EVENTS));
+    let over_step = matches!(src.node, Node::Field(_, F::SEvents));
+    if !(over_events || over_step) {
         return src;
     }
     let Some(mut first) = cond else { return src };
@@ -836,12 +847,20 @@ pub(crate) fn kind_source(src: Expr, var: usize, cond: Option<&Expr>) -> Expr {
     let (Node::Field(b, F::EKind), Node::Lit(Lit::Str(k))) = (&l.node, &r.node) else {
         return src;
     };
-    match (&b.node, crate::model::EventKind::index_of(k)) {
-        (Node::Var(v), Some(ix)) if *v == var => Expr {
-            node: Node::KindEvents(ix),
-            span: src.span,
+    let ix = match (&b.node, crate::model::EventKind::index_of(k)) {
+        (Node::Var(v), Some(ix)) if *v == var => ix,
+        _ => return src,
+    };
+    let span = src.span;
+    match src.node {
+        Node::Field(step, F::SEvents) => Expr {
+            node: Node::StepKindEvents(step, ix),
+            span,
         },
-        _ => src,
+        _ => Expr {
+            node: Node::KindEvents(ix),
+            span,
+        },
     }
 }
 
@@ -1373,6 +1392,49 @@ mod tests {
             chk("task.field in [\"land\", \"construction\"]", &[]),
             Ok(Ty::Bool)
         );
+    }
+
+    /// The source of the outermost quantifier or map of `src`, checked with a step bound.
+    fn source_of(src: &str) -> Node {
+        let mut scope = Scope::new(HashMap::new(), &[("step", Ty::Step)]);
+        let (e, _) = check(&parse(src).unwrap(), &mut scope).unwrap();
+        match e.node {
+            Node::Quant(_, _, s, _) | Node::Map(_, _, s, _) => s.node,
+            other => other,
+        }
+    }
+
+    #[test]
+    fn sources_with_a_leading_kind_test_are_narrowed_to_that_kind() {
+        let signed = crate::model::EventKind::index_of("signed").unwrap();
+        let step_var = |n: &Node| matches!(n, Node::StepKindEvents(b, k) if *k == signed && matches!(b.node, Node::Var(slot::BINDING)));
+        for q in ["exists", "count", "first", "last"] {
+            let n = source_of(&format!(
+                "{q}(x in step.events where x.kind == \"signed\" and x.delegation != none)"
+            ));
+            assert!(step_var(&n), "{q}: {n:?}");
+            let n = source_of(&format!("{q}(x in events where x.kind == \"signed\")"));
+            assert_eq!(n, Node::KindEvents(signed), "{q}");
+        }
+        assert!(step_var(&source_of(
+            "[x in step.events where x.kind == \"signed\"]"
+        )));
+        assert!(step_var(&source_of(
+            "[x.date for x in step.events where x.kind == \"signed\"]"
+        )));
+        // Not narrowed: `all`, a kind test that is not the first, another variable's kind.
+        for src in [
+            "all(x in step.events where x.kind == \"signed\")",
+            "all(x in events where x.kind == \"signed\")",
+            "exists(x in step.events where x.delegation != none and x.kind == \"signed\")",
+            "exists(x in step.events where exists(y in events where x.kind == \"signed\"))",
+        ] {
+            let n = source_of(src);
+            assert!(
+                matches!(n, Node::Field(_, F::SEvents) | Node::Var(slot::EVENTS)),
+                "{src}: {n:?}"
+            );
+        }
     }
 
     #[test]
