@@ -598,7 +598,47 @@ impl<'a, 'f> Env<'a, 'f> {
             | Node::FieldIs(..)
             | Node::In(..)
             | Node::Quant(Quant::Exists | Quant::All, ..) => Ok(V::Bool(self.test(e)?)),
+            // Each in a small function of its own rather than through `eval_other`.
+            Node::Call(f, args) => self.eval_call(*f, args),
+            Node::Memo(slot, inner) => self.eval_memo(*slot, inner),
+            Node::If(c, a, b) => self.eval_if(c, a, b),
             _ => self.eval_other(e),
+        }
+    }
+
+    /// A function call: its arguments, then the function.
+    #[inline(never)]
+    fn eval_call(&mut self, f: Func, args: &'a [Expr]) -> R<'a> {
+        let mut vs = [V::None, V::None, V::None, V::None];
+        for (slot_v, a) in vs.iter_mut().zip(args) {
+            *slot_v = self.eval(a)?;
+        }
+        self.call(f, vs)
+    }
+
+    /// A shared sub-expression: the value kept for the bound step or
+    /// finding, or computed and kept.
+    #[inline(never)]
+    fn eval_memo(&mut self, slot: usize, inner: &'a Expr) -> R<'a> {
+        let at = self.memo_row.map(|r| r + slot);
+        if let Some(v) = at.and_then(|i| self.memo.get(i)).and_then(Option::as_ref) {
+            return Ok(v.clone());
+        }
+        // Errors are not kept: the next use evaluates (and fails) again.
+        let v = self.eval(inner)?;
+        if let Some(cell) = at.and_then(|i| self.memo.get_mut(i)) {
+            *cell = Some(v.clone());
+        }
+        Ok(v)
+    }
+
+    /// `if c then a else b`.
+    #[inline(never)]
+    fn eval_if(&mut self, c: &'a Expr, a: &'a Expr, b: &'a Expr) -> R<'a> {
+        if self.test(c)? {
+            self.eval(a)
+        } else {
+            self.eval(b)
         }
     }
 
@@ -612,18 +652,7 @@ impl<'a, 'f> Env<'a, 'f> {
                 V::Step(s) => V::Lazy(Lazy::StepKindEvents(s, *k)),
                 other => self.field(&other, F::SEvents),
             },
-            Node::Memo(slot, inner) => {
-                let at = self.memo_row.map(|r| r + slot);
-                if let Some(v) = at.and_then(|i| self.memo.get(i)).and_then(Option::as_ref) {
-                    return Ok(v.clone());
-                }
-                // Errors are not kept: the next use evaluates (and fails) again.
-                let v = self.eval(inner)?;
-                if let Some(cell) = at.and_then(|i| self.memo.get_mut(i)) {
-                    *cell = Some(v.clone());
-                }
-                v
-            }
+            Node::Memo(slot, inner) => return self.eval_memo(*slot, inner),
             Node::Lit(l) => match l {
                 Lit::None => V::None,
                 Lit::Bool(b) => V::Bool(*b),
@@ -644,13 +673,7 @@ impl<'a, 'f> Env<'a, 'f> {
                 let base = self.eval(b)?;
                 self.field(&base, *f)
             }
-            Node::Call(f, args) => {
-                let mut vs = [V::None, V::None, V::None, V::None];
-                for (slot_v, a) in vs.iter_mut().zip(args) {
-                    *slot_v = self.eval(a)?;
-                }
-                self.call(*f, vs)?
-            }
+            Node::Call(f, args) => return self.eval_call(*f, args),
             Node::Len(a) => {
                 let l = self.eval(a)?;
                 V::Int(i64::try_from(self.len_of(&l)).unwrap_or(i64::MAX))
@@ -689,13 +712,7 @@ impl<'a, 'f> Env<'a, 'f> {
                 }
                 _ => V::None,
             },
-            Node::If(c, a, b) => {
-                if self.test(c)? {
-                    self.eval(a)?
-                } else {
-                    self.eval(b)?
-                }
-            }
+            Node::If(c, a, b) => return self.eval_if(c, a, b),
             Node::Concat(..) | Node::List(_) | Node::Map(..) | Node::Quant(..) => {
                 return self.eval_lists(e);
             }
