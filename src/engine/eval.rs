@@ -613,7 +613,7 @@ impl<'a, 'f> Env<'a, 'f> {
         for (slot_v, a) in vs.iter_mut().zip(args) {
             *slot_v = self.eval(a)?;
         }
-        self.call(f, vs)
+        self.call(f, &vs)
     }
 
     /// A shared sub-expression: the value kept for the bound step or
@@ -1166,24 +1166,26 @@ impl<'a, 'f> Env<'a, 'f> {
         }
     }
 
-    fn call(&self, f: Func, args: [V<'a>; 4]) -> R<'a> {
+    /// Function `f` on its arguments (`none` after the last), read in place.
+    fn call(&self, f: Func, args: &[V<'a>; 4]) -> R<'a> {
         let facts = self.facts;
         let org = facts.case.org();
         let cal = facts.cal;
         let calerr = |e: crate::calendar::CalendarError| RuntimeError::new(e.to_string());
-        // Moved out whole: no iterator over the array to drop.
         let [a0, a1, a2, a3] = args;
         Ok(match f {
             Func::WorkingDays => match (a0, a1) {
-                (V::Date(a), V::Date(b)) => V::Int(cal.working_days_between(a, b).map_err(calerr)?),
+                (&V::Date(a), &V::Date(b)) => {
+                    V::Int(cal.working_days_between(a, b).map_err(calerr)?)
+                }
                 _ => V::None,
             },
             Func::StoppedDays => match (a0, a1) {
-                (V::Date(a), V::Date(b)) => V::Int(facts.stopped_within(a, b)),
+                (&V::Date(a), &V::Date(b)) => V::Int(facts.stopped_within(a, b)),
                 _ => V::None,
             },
             Func::AddWorkingDays => match (a0, a1) {
-                (V::Date(d), V::Int(n)) => {
+                (&V::Date(d), &V::Int(n)) => {
                     let n = u32::try_from(n)
                         .map_err(|_| RuntimeError::new(format!("cannot add {n} working days")))?;
                     V::Date(cal.add_working_days(d, n).map_err(calerr)?)
@@ -1191,11 +1193,11 @@ impl<'a, 'f> Env<'a, 'f> {
                 _ => V::None,
             },
             Func::IsWorkingDay => match a0 {
-                V::Date(d) => V::Bool(cal.is_working_day(d).map_err(calerr)?),
+                &V::Date(d) => V::Bool(cal.is_working_day(d).map_err(calerr)?),
                 _ => V::None,
             },
             Func::HeadOf | Func::ActingHeadOf => match (a0, a1) {
-                (V::Unit(u), V::Date(d)) => {
+                (&V::Unit(u), &V::Date(d)) => {
                     let role = if f == Func::HeadOf {
                         Role::Head
                     } else {
@@ -1206,7 +1208,7 @@ impl<'a, 'f> Env<'a, 'f> {
                 _ => V::None,
             },
             Func::DeputyFor => match (a0, a1, a2) {
-                (V::Unit(u), V::Field(fl), V::Date(d)) => {
+                (&V::Unit(u), &V::Field(fl), &V::Date(d)) => {
                     org.deputy_for(u, fl, d).map_or(V::None, V::Off)
                 }
                 _ => V::None,
@@ -1214,7 +1216,7 @@ impl<'a, 'f> Env<'a, 'f> {
             Func::Holds => {
                 let (o, r, u, d) = (a0, a1, a2, a3);
                 match (o.as_official(), r, u, d) {
-                    (Some(o), V::Str(role), V::Unit(u), V::Date(d)) => V::Bool(
+                    (Some(o), &V::Str(role), &V::Unit(u), &V::Date(d)) => V::Bool(
                         org.positions_of(o, d)
                             .any(|p| &p.unit == u && role_name(p.role) == role),
                     ),
@@ -1224,26 +1226,26 @@ impl<'a, 'f> Env<'a, 'f> {
             Func::ServesIn => {
                 let (o, u, d) = (a0, a1, a2);
                 match (o.as_official(), u, d) {
-                    (Some(o), V::Unit(u), V::Date(d)) => V::Bool(org.serves_within(o, u, d)),
+                    (Some(o), &V::Unit(u), &V::Date(d)) => V::Bool(org.serves_within(o, u, d)),
                     _ => V::Bool(false),
                 }
             }
             Func::Competent => match (a0, a1) {
-                (V::Unit(u), V::Field(fl)) => V::Bool(org.competent(u, fl)),
+                (&V::Unit(u), &V::Field(fl)) => V::Bool(org.competent(u, fl)),
                 _ => V::Bool(false),
             },
             Func::Within => match (a0, a1) {
-                (V::Unit(u), V::Unit(a)) => V::Bool(org.within(u, a)),
+                (&V::Unit(u), &V::Unit(a)) => V::Bool(org.within(u, a)),
                 _ => V::Bool(false),
             },
             Func::SuperiorOf => match (a0, a1) {
-                (V::Unit(a), V::Unit(b)) => V::Bool(a != b && org.within(b, a)),
+                (&V::Unit(a), &V::Unit(b)) => V::Bool(a != b && org.within(b, a)),
                 _ => V::Bool(false),
             },
             Func::Delegated => {
                 let (o, fl, d) = (a0, a1, a2);
                 match (o.as_official(), fl, d) {
-                    (Some(o), V::Field(fl), V::Date(d)) => {
+                    (Some(o), &V::Field(fl), &V::Date(d)) => {
                         V::Bool(org.delegations_to(o, fl, d).next().is_some())
                     }
                     _ => V::Bool(false),
@@ -1252,7 +1254,7 @@ impl<'a, 'f> Env<'a, 'f> {
             Func::IsLeader => {
                 let (o, d) = (a0, a1);
                 match (o.as_official(), d) {
-                    (Some(o), V::Date(d)) => V::Bool(org.positions_of(o, d).any(|p| {
+                    (Some(o), &V::Date(d)) => V::Bool(org.positions_of(o, d).any(|p| {
                         matches!(
                             p.role,
                             Role::Head | Role::Deputy | Role::ActingHead | Role::OfficeHead
@@ -1264,14 +1266,14 @@ impl<'a, 'f> Env<'a, 'f> {
             Func::HeadOver => {
                 let (o, d) = (a0, a1);
                 match (o.as_official(), d) {
-                    (Some(o), V::Date(d)) => org.head_over(o, d).map_or(V::None, V::Off),
+                    (Some(o), &V::Date(d)) => org.head_over(o, d).map_or(V::None, V::Off),
                     _ => V::None,
                 }
             }
             Func::IsHead => {
                 let (o, d) = (a0, a1);
                 match (o.as_official(), d) {
-                    (Some(o), V::Date(d)) => V::Bool(
+                    (Some(o), &V::Date(d)) => V::Bool(
                         org.positions_of(o, d)
                             .any(|p| matches!(p.role, Role::Head | Role::ActingHead)),
                     ),
@@ -1281,14 +1283,14 @@ impl<'a, 'f> Env<'a, 'f> {
             Func::HeadOfOfficial => {
                 let (o, d) = (a0, a1);
                 match (o.as_official(), d) {
-                    (Some(o), V::Date(d)) => org.head_for(o, d).map_or(V::None, V::Off),
+                    (Some(o), &V::Date(d)) => org.head_for(o, d).map_or(V::None, V::Off),
                     _ => V::None,
                 }
             }
             Func::DeputyOver => {
                 let (o, fl, d) = (a0, a1, a2);
                 match (o.as_official(), fl, d) {
-                    (Some(o), V::Field(fl), V::Date(d)) => {
+                    (Some(o), &V::Field(fl), &V::Date(d)) => {
                         org.deputy_over(o, fl, d).map_or(V::None, V::Off)
                     }
                     _ => V::None,
@@ -1297,7 +1299,7 @@ impl<'a, 'f> Env<'a, 'f> {
             Func::ManagingUnit => {
                 let (o, d) = (a0, a1);
                 match (o.as_official(), d) {
-                    (Some(o), V::Date(d)) => org
+                    (Some(o), &V::Date(d)) => org
                         .managing_unit_near(o, d, Some(&facts.case.task().unit))
                         .map_or(V::None, V::Unit),
                     _ => V::None,
@@ -1306,7 +1308,7 @@ impl<'a, 'f> Env<'a, 'f> {
             Func::LedUnit => {
                 let (o, d) = (a0, a1);
                 match (o.as_official(), d) {
-                    (Some(o), V::Date(d)) => org
+                    (Some(o), &V::Date(d)) => org
                         .positions_of(o, d)
                         .find(|p| matches!(p.role, Role::Head | Role::ActingHead))
                         .map(|p| &p.unit)
@@ -1317,7 +1319,9 @@ impl<'a, 'f> Env<'a, 'f> {
             }
             Func::Len => V::None,
             Func::Max | Func::Min => match (a0, a1) {
-                (V::Int(a), V::Int(b)) => V::Int(if f == Func::Max { a.max(b) } else { a.min(b) }),
+                (&V::Int(a), &V::Int(b)) => {
+                    V::Int(if f == Func::Max { a.max(b) } else { a.min(b) })
+                }
                 _ => V::None,
             },
         })
