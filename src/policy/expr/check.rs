@@ -1394,46 +1394,55 @@ mod tests {
         );
     }
 
-    /// The source of the outermost quantifier or map of `src`, checked with a step bound.
-    fn source_of(src: &str) -> Node {
+    /// The sources of the quantifiers and maps of `src`, outermost first,
+    /// checked with a step bound.
+    fn sources_of(src: &str) -> Vec<Node> {
+        fn walk(e: &Expr, out: &mut Vec<Node>) {
+            if let Node::Quant(_, _, s, _) | Node::Map(_, _, s, _) = &e.node {
+                out.push(s.node.clone());
+            }
+            e.node.children().into_iter().for_each(|c| walk(c, out));
+        }
         let mut scope = Scope::new(HashMap::new(), &[("step", Ty::Step)]);
         let (e, _) = check(&parse(src).unwrap(), &mut scope).unwrap();
-        match e.node {
-            Node::Quant(_, _, s, _) | Node::Map(_, _, s, _) => s.node,
-            other => other,
-        }
+        let mut out = Vec::new();
+        walk(&e, &mut out);
+        out
     }
 
     #[test]
     fn sources_with_a_leading_kind_test_are_narrowed_to_that_kind() {
         let signed = crate::model::EventKind::index_of("signed").unwrap();
         let step_var = |n: &Node| matches!(n, Node::StepKindEvents(b, k) if *k == signed && matches!(b.node, Node::Var(slot::BINDING)));
+        let outer = |src: &str| sources_of(src).into_iter().next().unwrap();
         for q in ["exists", "count", "first", "last"] {
-            let n = source_of(&format!(
+            let n = outer(&format!(
                 "{q}(x in step.events where x.kind == \"signed\" and x.delegation != none)"
             ));
             assert!(step_var(&n), "{q}: {n:?}");
-            let n = source_of(&format!("{q}(x in events where x.kind == \"signed\")"));
+            let n = outer(&format!("{q}(x in events where x.kind == \"signed\")"));
             assert_eq!(n, Node::KindEvents(signed), "{q}");
         }
-        assert!(step_var(&source_of(
+        assert!(step_var(&outer(
             "[x in step.events where x.kind == \"signed\"]"
         )));
-        assert!(step_var(&source_of(
+        assert!(step_var(&outer(
             "[x.date for x in step.events where x.kind == \"signed\"]"
         )));
-        // Not narrowed: `all`, a kind test that is not the first, another variable's kind.
+        // Not narrowed: `all`, a kind test that is not the first, and (the
+        // inner quantifier) a kind test on another quantifier's variable.
         for src in [
             "all(x in step.events where x.kind == \"signed\")",
             "all(x in events where x.kind == \"signed\")",
             "exists(x in step.events where x.delegation != none and x.kind == \"signed\")",
-            "exists(x in step.events where exists(y in events where x.kind == \"signed\"))",
+            "exists(x in events where exists(y in step.events where x.kind == \"signed\"))",
         ] {
-            let n = source_of(src);
-            assert!(
-                matches!(n, Node::Field(_, F::SEvents) | Node::Var(slot::EVENTS)),
-                "{src}: {n:?}"
-            );
+            for n in sources_of(src) {
+                assert!(
+                    matches!(n, Node::Field(_, F::SEvents) | Node::Var(slot::EVENTS)),
+                    "{src}: {n:?}"
+                );
+            }
         }
     }
 
