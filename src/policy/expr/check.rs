@@ -825,13 +825,18 @@ impl Node {
     }
 }
 
-/// For a quantifier or map over `events`, or over the events of a step
-/// (`s.events`), whose condition's leftmost conjunct is `x.kind == "K"` on
-/// its own variable `x` (slot `var`): the source narrowed to the events of
-/// kind K ([`Node::KindEvents`], [`Node::StepKindEvents`]). Any other source
-/// is returned unchanged. Only for forms that skip the items their
-/// condition rejects (not `all`, which such an item makes false).
-pub(crate) fn kind_source(src: Expr, var: usize, cond: Option<&Expr>) -> Expr {
+/// For a quantifier `q` (a map when `None`) over `events`, or over the
+/// events of a step (`s.events`), whose condition's leftmost conjunct is
+/// `x.kind == "K"` on its own variable `x` (slot `var`): the source narrowed
+/// to the events of kind K ([`Node::KindEvents`], [`Node::StepKindEvents`]).
+/// Any other source is returned unchanged, and so is the source of `all`:
+/// the other forms skip the items their condition rejects, but `all` is
+/// false on any of them, so leaving out the events of other kinds would
+/// change it.
+pub(crate) fn kind_source(q: Option<Quant>, src: Expr, var: usize, cond: Option<&Expr>) -> Expr {
+    if q == Some(Quant::All) {
+        return src;
+    }
     let over_events = matches!(src.node, Node::Var(slot::EVENTS));
     let over_step = matches!(src.node, Node::Field(_, F::SEvents));
     if !(over_events || over_step) {
@@ -1088,7 +1093,7 @@ impl Checker<'_> {
                     mk(Node::Map(
                         Box::new(h),
                         slot_no,
-                        Box::new(kind_source(s, slot_no, c.as_deref())),
+                        Box::new(kind_source(None, s, slot_no, c.as_deref())),
                         c,
                     )),
                     Ty::List(Box::new(ht.base().clone())),
@@ -1157,12 +1162,7 @@ impl Checker<'_> {
                     Quant::First | Quant::Last => Ty::opt((*item).clone()),
                     Quant::Filter => Ty::List(item),
                 };
-                // `all` is false on any item its condition rejects, so
-                // leaving out the items of other kinds would change it.
-                let s = match q {
-                    Quant::All => s,
-                    _ => kind_source(s, slot_no, c.as_deref()),
-                };
+                let s = kind_source(Some(*q), s, slot_no, c.as_deref());
                 (mk(Node::Quant(*q, slot_no, Box::new(s), c)), ty)
             }
         })
