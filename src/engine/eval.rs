@@ -92,12 +92,7 @@ impl Group<'_> {
     fn holds(&self, facts: &Facts<'_>, i: usize) -> bool {
         match self.step {
             None => true,
-            Some(s) => {
-                self.events
-                    .get(i)
-                    .and_then(|&e| facts.event_step.get(e as usize).copied().flatten())
-                    == Some(s)
-            }
+            Some(s) => self.events.get(i).and_then(|&e| facts.step_of_event(e)) == Some(s),
         }
     }
 }
@@ -292,7 +287,7 @@ impl<'a, 'f> Env<'a, 'f> {
             .of_kind(k)
             .iter()
             .copied()
-            .filter(move |&e| facts.event_step.get(e as usize).copied().flatten() == Some(s))
+            .filter(move |&e| facts.step_of_event(e) == Some(s))
     }
 
     /// Whether a value is a list.
@@ -891,12 +886,7 @@ impl<'a, 'f> Env<'a, 'f> {
             F::EId => V::Str(e.id.as_str()),
             F::EKind => V::Str(k.name()),
             F::EActor => V::Off(&e.actor),
-            F::EStep => facts
-                .event_step
-                .get(i as usize)
-                .copied()
-                .flatten()
-                .map_or(V::None, V::Step),
+            F::EStep => facts.step_of_event(i).map_or(V::None, V::Step),
             F::EDate => facts
                 .event_dates
                 .get(i as usize)

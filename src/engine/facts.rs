@@ -329,6 +329,13 @@ impl<'a> Facts<'a> {
         self.step_events.get(lo..hi).unwrap_or(&[])
     }
 
+    /// The step of considered event `e`, as its position in the task (none
+    /// for an event of no step, or past the events considered).
+    #[inline]
+    pub(crate) fn step_of_event(&self, e: u32) -> Option<u32> {
+        self.event_step.get(e as usize).copied().flatten()
+    }
+
     /// The events of kind `k` (an index into [`EventKind::NAMES`]), in event order.
     pub(crate) fn of_kind(&self, k: usize) -> &[u32] {
         let lo = self.kind_start.get(k).copied().unwrap_or(0) as usize;

@@ -743,7 +743,7 @@ impl<'p> Evaluator<'p> {
                                     .get(i as usize)
                                     .copied()
                                     .unwrap_or(as_of),
-                                step: facts.event_step.get(i as usize).copied().flatten(),
+                                step: facts.step_of_event(i),
                                 default_evidence: Some(i),
                             };
                             match event_kind
