@@ -6,11 +6,9 @@
 //! characters or surrounding white space; parsing (`FromStr`, serde) fails
 //! with [`IdError`] otherwise.
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The longest id accepted, in bytes.
 pub const MAX_ID_LEN: usize = 128;
@@ -48,19 +46,48 @@ pub(crate) trait Trusted {
     fn trusted(s: &str) -> Self;
 }
 
-/// The text of an id of a case: shared by reference count.
-fn shared(s: &str) -> Arc<str> {
-    Arc::from(s)
+/// Whether an id's text is shared by reference count (so that cloning and
+/// dropping it update a count that other threads may be updating too).
+pub(crate) trait Shared {
+    /// Whether cloning the id updates a shared reference count.
+    fn is_shared(&self) -> bool;
+}
+
+impl Shared for smol_str::SmolStr {
+    fn is_shared(&self) -> bool {
+        self.is_heap_allocated()
+    }
+}
+
+impl Shared for &'static str {
+    fn is_shared(&self) -> bool {
+        false
+    }
+}
+
+/// The text of an id of a case: kept in the id itself when it is short
+/// (at most 23 bytes, as nearly every id is), so that cloning and dropping it
+/// touch no shared memory; a longer text is shared by reference count.
+fn small(s: &str) -> smol_str::SmolStr {
+    smol_str::SmolStr::new(s)
 }
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         id_type!($(#[$doc])*
         ///
-        /// Cheap to clone (shared string). Parsing fails with [`IdError`]
-        /// on an empty, over-long or badly formed id.
-        #[derive(PartialEq, Eq, Hash)]
-        $name, Arc<str>, shared);
+        /// Cheap to clone: an id of at most 23 bytes is kept inline and
+        /// copied, a longer one is shared by reference count. Parsing fails
+        /// with [`IdError`] on an empty, over-long or badly formed id.
+        #[derive(PartialEq, Eq)]
+        $name, smol_str::SmolStr, small);
+        // Hashed as its text, as `Borrow<str>` requires, inline at the caller.
+        impl std::hash::Hash for $name {
+            #[inline]
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.as_str().hash(state);
+            }
+        }
     };
     ($(#[$doc:meta])* $name:ident, $repr:ty, $make:path) => {
         $(#[$doc])*
@@ -77,8 +104,14 @@ macro_rules! id_type {
                 Ok(Self($make(s)))
             }
             /// The id as a string slice.
+            #[inline]
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+        }
+        impl Shared for $name {
+            fn is_shared(&self) -> bool {
+                Shared::is_shared(&self.0)
             }
         }
         impl Trusted for $name {
@@ -222,6 +255,49 @@ mod tests {
         set.insert(a.clone());
         assert!(set.contains(&b) && set.contains("acc.assignee") && !set.contains(&c));
         assert!(a < c && a.cmp(&b) == std::cmp::Ordering::Equal);
+    }
+
+    #[test]
+    fn short_and_long_ids_behave_as_their_text() {
+        use std::collections::{BTreeSet, HashSet};
+        // Lengths on both sides of the inline limit (23 bytes), with a
+        // multi-byte character so that no length is only ASCII.
+        let texts: Vec<String> = (1..=MAX_ID_LEN)
+            .map(|n| {
+                let mut t: String = "đ".to_string();
+                t.extend(std::iter::repeat_n('x', n.saturating_sub(2)));
+                t
+            })
+            .filter(|t| check_id(t).is_ok())
+            .collect();
+        assert!(texts.iter().any(|t| t.len() <= 23) && texts.iter().any(|t| t.len() > 23));
+        let ids: Vec<OfficialId> = texts
+            .iter()
+            .filter_map(|t| OfficialId::new(t).ok())
+            .collect();
+        assert_eq!(ids.len(), texts.len());
+        let set: HashSet<&OfficialId> = ids.iter().collect();
+        let sorted: BTreeSet<&OfficialId> = ids.iter().collect();
+        let sorted_texts: BTreeSet<&str> = texts.iter().map(String::as_str).collect();
+        assert!(
+            sorted
+                .iter()
+                .map(|i| i.as_str())
+                .eq(sorted_texts.iter().copied())
+        );
+        for (id, t) in ids.iter().zip(&texts) {
+            assert_eq!(id.as_str(), t);
+            assert_eq!(id.is_shared(), t.len() > 23, "{t}");
+            let copy = id.clone();
+            assert_eq!(&copy, id);
+            assert_eq!(copy.is_shared(), id.is_shared());
+            // Hashing agrees with the text's (`Borrow<str>` lookups).
+            let owned: HashSet<OfficialId> = [copy].into_iter().collect();
+            assert!(owned.contains(t.as_str()));
+            assert!(set.contains(&id));
+            let back: OfficialId = serde_json::from_value(serde_json::json!(t)).unwrap();
+            assert_eq!(&back, id);
+        }
     }
 
     #[test]

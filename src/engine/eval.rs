@@ -37,7 +37,8 @@ pub(crate) enum V<'a> {
     Date(NaiveDate),
     Str(&'a str),
     Off(&'a OfficialId),
-    OwnedOff(OfficialId),
+    /// An official the evaluation owns (kept behind a pointer so that values stay small).
+    OwnedOff(Rc<OfficialId>),
     Unit(&'a UnitId),
     Field(&'a Field),
     Step(u32),
@@ -376,7 +377,7 @@ impl<'a, 'f> Env<'a, 'f> {
             // Shared ids compare by address first.
             (V::Off(x), V::Off(y)) => return x == y,
             (V::OwnedOff(x), V::OwnedOff(y)) => return x == y,
-            (V::Off(x), V::OwnedOff(y)) | (V::OwnedOff(y), V::Off(x)) => return *x == y,
+            (V::Off(x), V::OwnedOff(y)) | (V::OwnedOff(y), V::Off(x)) => return *x == &**y,
             (V::Unit(x), V::Unit(y)) => return x == y,
             (V::None, V::Off(_) | V::Unit(_) | V::Str(_) | V::Int(_) | V::Date(_))
             | (V::Off(_) | V::Unit(_) | V::Str(_) | V::Int(_) | V::Date(_), V::None) => {
@@ -1103,7 +1104,7 @@ impl<'a, 'f> Env<'a, 'f> {
             }
             (&V::Off(o), f) => self.official_field(o, f),
             (V::OwnedOff(o), f) => match f {
-                F::OId => V::OwnedOff(o.clone()),
+                F::OId => V::OwnedOff(Rc::clone(o)),
                 _ => match org.official(o) {
                     Some(x) => self.official_field(&x.id, f),
                     None => V::None,

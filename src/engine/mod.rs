@@ -525,11 +525,12 @@ impl<'p> Evaluator<'p> {
     /// allocates little more than each [`Determination`]; they stay at the
     /// size of the largest case the thread has evaluated. The values an
     /// answer takes from the policy (rule ids, citations, condition texts,
-    /// the policy's id and hash, finding ids) are interned references, and
-    /// its officials' ids are cloned from the calling thread's own copies,
-    /// so that threads evaluating at once under one policy and one
-    /// organisation do not all write the same reference counts; answers are
-    /// equal whichever thread made them.
+    /// the policy's id and hash, finding ids) are interned references; its
+    /// officials' ids are copied when short (at most 23 bytes, kept inline)
+    /// and otherwise cloned from the calling thread's own copies, so that
+    /// threads evaluating at once under one policy and one organisation do
+    /// not all write the same reference counts; answers are equal whichever
+    /// thread made them.
     ///
     /// # Errors
     /// [`EvalError`] when the date is outside the policy or a deadline falls outside the calendar.
@@ -980,7 +981,11 @@ impl<'p> Evaluator<'p> {
                     };
                     env.params = params.at(step_date(si));
                     set_var(&mut env.vars, 3, V::Step(si as u32));
-                    set_var(&mut env.vars, 4, V::OwnedOff(a.official.clone()));
+                    set_var(
+                        &mut env.vars,
+                        4,
+                        V::OwnedOff(std::rc::Rc::new(a.official.clone())),
+                    );
                     match env.test_top(&c.expr) {
                         Ok(true) => {
                             if let Some(x) = exc_fired.get_mut(xi) {
