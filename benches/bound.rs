@@ -320,7 +320,7 @@ struct Cx<'a, 'c> {
     org: &'a ValidOrganisation,
     task: &'a Task,
     events: &'a [Event],
-    dates: Vec<NaiveDate>,
+    dates: &'a [NaiveDate],
     estep: Vec<Option<u32>>,
     steps: Vec<StepF>,
     cal: &'c Calendar,
@@ -379,13 +379,13 @@ impl<'a> Cx<'a, '_> {
     fn obstacle(&self) -> bool {
         self.events
             .iter()
-            .zip(&self.dates)
+            .zip(self.dates)
             .any(|(e, d)| matches!(e.kind, EventKind::ObstacleCertified { .. }) && *d <= self.end)
     }
     /// `exc.returned_outside_competence`.
     fn returned(&self) -> bool {
         !self.org.competent(&self.task.unit, &self.task.field)
-            && self.events.iter().zip(&self.dates).any(|(e, d)| {
+            && self.events.iter().zip(self.dates).any(|(e, d)| {
                 matches!(
                     e.kind,
                     EventKind::Returned {
@@ -402,7 +402,7 @@ impl<'a> Cx<'a, '_> {
             && self
                 .events
                 .iter()
-                .zip(&self.dates)
+                .zip(self.dates)
                 .any(|(e, d)| match &e.kind {
                     EventKind::InnovationApproved { approved_by } => {
                         approved_by != o
@@ -504,15 +504,11 @@ fn hand<'a>(case: &'a ValidCase, cal: &Calendar, as_of: NaiveDate) -> Out<'a> {
     let all = case.events();
 
     // Facts (src/engine/facts.rs).
-    let mut dates = Vec::with_capacity(all.len());
-    for e in all {
-        let d = vn_date(&e.at);
-        if d > as_of {
-            break;
-        }
-        dates.push(d);
-    }
-    let events = all.get(..dates.len()).unwrap_or(&[]);
+    // Each event's date in Vietnam, as the validated case keeps it.
+    let all_dates = case.event_dates();
+    let n = all_dates.iter().take_while(|d| **d <= as_of).count();
+    let dates = all_dates.get(..n).unwrap_or(&[]);
+    let events = all.get(..n).unwrap_or(&[]);
     let ns = task.steps.len();
     let mut steps = vec![StepF::default(); ns];
     let mut estep = Vec::with_capacity(events.len());
@@ -525,7 +521,7 @@ fn hand<'a>(case: &'a ValidCase, cal: &Calendar, as_of: NaiveDate) -> Out<'a> {
     let (mut sideways, mut bare, mut rounds, mut supplements) = (0i64, 0i64, 0i64, 0i64);
     let mut progress_since_extension = false;
     let mut first_decision: Option<NaiveDate> = None;
-    for (i, (e, &date)) in events.iter().zip(&dates).enumerate() {
+    for (i, (e, &date)) in events.iter().zip(dates).enumerate() {
         let si = case.event_step(i);
         estep.push(si.map(|s| s as u32));
         if let Some(s) = si
@@ -859,7 +855,7 @@ fn hand<'a>(case: &'a ValidCase, cal: &Calendar, as_of: NaiveDate) -> Out<'a> {
                 let later = || {
                     events
                         .iter()
-                        .zip(&cx.dates)
+                        .zip(cx.dates)
                         .skip(i + 1)
                         .filter(|(x, _)| &x.actor == to)
                 };
@@ -977,7 +973,7 @@ fn hand<'a>(case: &'a ValidCase, cal: &Calendar, as_of: NaiveDate) -> Out<'a> {
             {
                 let proposed = events
                     .iter()
-                    .zip(&cx.dates)
+                    .zip(cx.dates)
                     .zip(&cx.estep)
                     .any(|((e, d), st)| {
                         *st == Some(si)
@@ -1085,7 +1081,7 @@ fn hand<'a>(case: &'a ValidCase, cal: &Calendar, as_of: NaiveDate) -> Out<'a> {
     }
     if let Some(d) = eff
         && late > FOLLOW_UP_DAYS
-        && !events.iter().zip(&cx.dates).any(|(x, xd)| {
+        && !events.iter().zip(cx.dates).any(|(x, xd)| {
             matches!(x.kind, EventKind::Reminder { .. }) && cx.is_leader(&x.actor, *xd) && *xd > d
         })
     {
@@ -1104,7 +1100,7 @@ fn hand<'a>(case: &'a ValidCase, cal: &Calendar, as_of: NaiveDate) -> Out<'a> {
         && let Some(d0) = due
         && let Ok(d) = cal.add_working_days(d0, stopped.max(0) as u32)
         && end > d
-        && !events.iter().zip(&cx.dates).any(|(x, xd)| {
+        && !events.iter().zip(cx.dates).any(|(x, xd)| {
             matches!(x.kind, EventKind::ApologyIssued { .. })
                 && wd(cal, *xd, d) >= APOLOGY_LEAD_DAYS
         })

@@ -39,7 +39,9 @@ pub(crate) struct Facts<'a> {
     pub cal: &'a Calendar,
     /// Events considered: those on or before the review date.
     pub n_events: usize,
-    pub event_dates: Vec<NaiveDate>,
+    /// The considered events' dates in Vietnam: the validated case's, cut
+    /// to the events considered (see `ValidCase::event_dates`).
+    pub event_dates: &'a [NaiveDate],
     /// Event indexes grouped by step, each group in event order (see `of_step`).
     pub step_events: Vec<u32>,
     /// Where each step's group starts in `step_events` (one more entry than steps).
@@ -111,7 +113,6 @@ fn group_by(
 /// so that a case costs no allocation once the buffers have grown to size.
 #[derive(Default)]
 pub(crate) struct Buffers {
-    event_dates: Vec<NaiveDate>,
     step_events: Vec<u32>,
     step_start: Vec<u32>,
     kind_events: Vec<u32>,
@@ -130,7 +131,6 @@ impl<'a> Facts<'a> {
         bufs: Buffers,
     ) -> Result<Self, EvalError> {
         let Buffers {
-            mut event_dates,
             mut step_events,
             mut step_start,
             mut kind_events,
@@ -143,13 +143,9 @@ impl<'a> Facts<'a> {
         let task = case.task();
         let all = case.events();
         // Events are in time order (validated): those after the review date are left out.
-        event_dates.clear();
-        event_dates.extend(
-            all.iter()
-                .map(|e| vn_date(&e.at))
-                .take_while(|d| *d <= as_of),
-        );
-        let n_events = event_dates.len();
+        let dates = case.event_dates();
+        let n_events = dates.iter().take_while(|d| **d <= as_of).count();
+        let event_dates = dates.get(..n_events).unwrap_or(&[]);
         let events = all.get(..n_events).unwrap_or(&[]);
         let n_steps = task.steps.len();
         let event_step = case.event_steps().get(..n_events).unwrap_or(&[]);
@@ -162,7 +158,7 @@ impl<'a> Facts<'a> {
         let (mut extensions, mut apologies) = (0, 0);
         stops.clear();
         let mut open_stop: Option<NaiveDate> = None;
-        for ((e, date), si) in events.iter().zip(&event_dates).zip(event_step) {
+        for ((e, date), si) in events.iter().zip(event_dates).zip(event_step) {
             let si = si.map(|s| s as usize);
             if let Some(slot) = si.and_then(|s| step_started.get_mut(s)) {
                 slot.get_or_insert(*date);
@@ -310,7 +306,6 @@ impl<'a> Facts<'a> {
     /// Gives back the vectors' storage for the next case.
     pub(crate) fn into_buffers(self) -> Buffers {
         Buffers {
-            event_dates: self.event_dates,
             step_events: self.step_events,
             step_start: self.step_start,
             kind_events: self.kind_events,

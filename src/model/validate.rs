@@ -815,6 +815,9 @@ pub struct ValidCase {
     /// validating), so that each evaluation of the case reads it instead of
     /// looking the step's id up again.
     event_steps: Vec<Option<u32>>,
+    /// Each event's date in Vietnam (found while validating), so that each
+    /// evaluation reads it instead of converting the time again.
+    event_dates: Vec<NaiveDate>,
 }
 
 impl ValidCase {
@@ -845,13 +848,14 @@ impl ValidCase {
             return Err(ValidationError { problems: p.0 });
         }
         let _ = index_ids(events.iter().map(|e| &e.id), "event", "events", &mut p);
-        let event_steps = check_events(&org, task, events, &steps, &mut p);
+        let (event_steps, event_dates) = check_events(&org, task, events, &steps, &mut p);
         check_assignees(&org, task, events, &mut p);
         let case = ValidCase {
             org,
             record,
             steps,
             event_steps,
+            event_dates,
         };
         p.finish(case)
     }
@@ -904,6 +908,22 @@ impl ValidCase {
     /// Every event's step (see [`ValidCase::event_step`]), in event order.
     pub(crate) fn event_steps(&self) -> &[Option<u32>] {
         &self.event_steps
+    }
+    /// Every event's date in Vietnam (UTC+7), in the order of
+    /// [`ValidCase::events`]: the date the rules judge an event by, the
+    /// same as [`crate::time::vn_date`] of its time, found once, while
+    /// validating.
+    ///
+    /// ```
+    /// # use accountable::{sample, time::vn_date};
+    /// let case = &sample::corpus().unwrap()[0];
+    /// assert_eq!(case.event_dates().len(), case.events().len());
+    /// for (e, d) in case.events().iter().zip(case.event_dates()) {
+    ///     assert_eq!(*d, vn_date(&e.at));
+    /// }
+    /// ```
+    pub fn event_dates(&self) -> &[NaiveDate] {
+        &self.event_dates
     }
     /// Gives back the task and events.
     pub fn into_record(self) -> TaskRecord {
@@ -989,15 +1009,17 @@ fn check_task(org: &ValidOrganisation, task: &Task, p: &mut Problems) {
     }
 }
 
-/// Checks the events; returns each event's step as its position in the task.
+/// Checks the events; returns each event's step as its position in the
+/// task, and each event's date in Vietnam.
 fn check_events(
     org: &ValidOrganisation,
     task: &Task,
     events: &[Event],
     steps: &HashMap<StepId, usize>,
     p: &mut Problems,
-) -> Vec<Option<u32>> {
+) -> (Vec<Option<u32>>, Vec<NaiveDate>) {
     let mut event_steps = Vec::with_capacity(events.len());
+    let mut event_dates = Vec::with_capacity(events.len());
     let units = || org.org.units.iter().map(|u| u.id.as_str());
     let officials = || org.org.officials.iter().map(|o| o.id.as_str());
     let mut prev: Option<&Event> = None;
@@ -1028,6 +1050,7 @@ fn check_events(
         }
         prev = Some(e);
         let date = vn_date(&e.at);
+        event_dates.push(date);
         if org.official(&e.actor).is_none() {
             p.unknown(
                 "official",
@@ -1145,7 +1168,7 @@ fn check_events(
             _ => {}
         }
     }
-    event_steps
+    (event_steps, event_dates)
 }
 
 /// Units the task lived in: its owner and every unit it was moved to.

@@ -286,6 +286,35 @@ fn each_events_step_is_found_once_while_validating() {
 }
 
 #[test]
+fn each_events_date_in_vietnam_is_found_once_while_validating() {
+    // The same instants written in Vietnam time, in UTC and at UTC−5: the
+    // dates are Vietnam's whatever the offset the time was written in.
+    let events = vec![
+        ev(
+            "e1",
+            "2025-03-03T23:30:00+07:00",
+            "cv-a",
+            EventKind::Accepted,
+        ),
+        ev("e2", "2025-03-03T17:30:00Z", "cv-a", EventKind::Accepted),
+        ev(
+            "e3",
+            "2025-03-04T06:00:00-05:00",
+            "cv-a",
+            EventKind::Accepted,
+        ),
+    ];
+    let c = case(task(), events).unwrap();
+    assert_eq!(
+        c.event_dates(),
+        &[day("2025-03-03"), day("2025-03-04"), day("2025-03-04")]
+    );
+    for (e, d) in c.events().iter().zip(c.event_dates()) {
+        assert_eq!(*d, vn_date(&e.at));
+    }
+}
+
+#[test]
 fn baseline_case_is_valid() {
     let events = vec![
         on_step(

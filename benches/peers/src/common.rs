@@ -141,21 +141,16 @@ pub struct Facts {
 
 pub fn facts(case: &ValidCase, cal: &Calendar, as_of: NaiveDate) -> Facts {
     let task = case.task();
-    let mut dates = Vec::new();
-    for e in case.events() {
-        let d = vn_date(&e.at);
-        if d > as_of {
-            break;
-        }
-        dates.push(d);
-    }
-    let n = dates.len();
+    // Each event's date in Vietnam, as the validated case keeps it.
+    let all_dates = case.event_dates();
+    let n = all_dates.iter().take_while(|d| **d <= as_of).count();
+    let dates = all_dates.get(..n).unwrap_or(&[]);
     let ns = task.steps.len();
     let (mut started, mut done, mut completed) = (vec![None; ns], vec![None; ns], vec![None; ns]);
     let mut estep = Vec::with_capacity(n);
     let (mut closed, mut over, mut open, mut stopped) = (None, None, None, 0i64);
     let (mut first_decision, mut bare, mut progress) = (None, 0i64, false);
-    for (e, &d) in case.events().iter().zip(&dates) {
+    for (e, &d) in case.events().iter().zip(dates) {
         let si = e.step.as_ref().and_then(|s| case.step_index(s));
         estep.push(si);
         if let Some(s) = si {
@@ -230,7 +225,7 @@ pub fn facts(case: &ValidCase, cal: &Calendar, as_of: NaiveDate) -> Facts {
     };
     Facts {
         n,
-        dates,
+        dates: dates.to_vec(),
         estep,
         started,
         done,
