@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::EvalError;
 use crate::calendar::Calendar;
-use crate::model::{Deadline, EventKind, StepKind, ValidCase};
+use crate::model::{Deadline, EventGroups, EventKind, StepKind, ValidCase};
 use crate::time::vn_date;
 
 /// Dates and counts derived from a task's events as of the review date.
@@ -42,18 +42,19 @@ pub(crate) struct Facts<'a> {
     /// The considered events' dates in Vietnam: the validated case's, cut
     /// to the events considered (see `ValidCase::event_dates`).
     pub event_dates: &'a [NaiveDate],
-    /// Event indexes grouped by step, each group in event order (see `of_step`).
-    pub step_events: Vec<u32>,
-    /// Where each step's group starts in `step_events` (one more entry than steps).
-    pub step_start: Vec<u32>,
+    /// Every event's index grouped by step, each group in event order: the
+    /// validated case's (see `ValidCase::events_by_step`); `of_step` cuts a
+    /// group to the events considered.
+    pub by_step: &'a EventGroups,
     /// Each considered event's step, as its position in the task: the
     /// validated case's index (see `ValidCase::event_step`), cut to the
     /// events considered.
     pub event_step: &'a [Option<u32>],
-    /// Event indexes grouped by kind (in [`EventKind::NAMES`] order), each group in event order.
-    pub kind_events: Vec<u32>,
-    /// Where each kind's group starts in `kind_events` (one more entry than kinds).
-    pub kind_start: Vec<u32>,
+    /// Every event's index grouped by kind (in [`EventKind::NAMES`] order),
+    /// each group in event order: the validated case's (see
+    /// `ValidCase::events_by_kind`); `of_kind` cuts a group to the events
+    /// considered.
+    pub by_kind: &'a EventGroups,
     pub step_started: Vec<Option<NaiveDate>>,
     pub step_completed: Vec<Option<NaiveDate>>,
     /// When each step's work was done (see `step.done`).
@@ -65,58 +66,10 @@ pub(crate) struct Facts<'a> {
     pub as_of: NaiveDate,
 }
 
-/// Groups the items `0..n` by a key below `groups`, each group in item order
-/// (a counting sort), into `items` (the items grouped) and `start` (where
-/// each group starts: one more entry than there are groups), reusing their
-/// storage. Items without a key are left out.
-fn group_by(
-    n: usize,
-    groups: usize,
-    key: impl Fn(usize) -> Option<usize>,
-    items: &mut Vec<u32>,
-    start: &mut Vec<u32>,
-) {
-    start.clear();
-    start.resize(groups + 1, 0);
-    for i in 0..n {
-        if let Some(c) = key(i).and_then(|k| start.get_mut(k + 1)) {
-            *c += 1;
-        }
-    }
-    for k in 1..start.len() {
-        let prev = start.get(k - 1).copied().unwrap_or(0);
-        if let Some(x) = start.get_mut(k) {
-            *x += prev;
-        }
-    }
-    let total = start.last().copied().unwrap_or(0);
-    items.clear();
-    items.resize(total as usize, 0);
-    // Fill each group from its end, walking the items backwards: entry k + 1
-    // (the end of group k) counts down to the start of group k.
-    for i in (0..n).rev() {
-        if let Some(pos) = key(i).and_then(|k| start.get_mut(k + 1)) {
-            *pos -= 1;
-            if let Some(slot) = items.get_mut(*pos as usize) {
-                *slot = u32::try_from(i).unwrap_or(u32::MAX);
-            }
-        }
-    }
-    // Entry k + 1 now holds where group k starts: shift down, and close with the total.
-    start.rotate_left(1);
-    if let Some(last) = start.last_mut() {
-        *last = total;
-    }
-}
-
 /// Storage for the per-case vectors of [`Facts`], kept between evaluations
 /// so that a case costs no allocation once the buffers have grown to size.
 #[derive(Default)]
 pub(crate) struct Buffers {
-    step_events: Vec<u32>,
-    step_start: Vec<u32>,
-    kind_events: Vec<u32>,
-    kind_start: Vec<u32>,
     step_started: Vec<Option<NaiveDate>>,
     step_completed: Vec<Option<NaiveDate>>,
     step_done: Vec<Option<NaiveDate>>,
@@ -131,10 +84,6 @@ impl<'a> Facts<'a> {
         bufs: Buffers,
     ) -> Result<Self, EvalError> {
         let Buffers {
-            mut step_events,
-            mut step_start,
-            mut kind_events,
-            mut kind_start,
             mut step_started,
             mut step_completed,
             mut step_done,
@@ -213,20 +162,6 @@ impl<'a> Facts<'a> {
                 _ => {}
             }
         }
-        group_by(
-            events.len(),
-            n_steps,
-            |i| event_step.get(i).copied().flatten().map(|s| s as usize),
-            &mut step_events,
-            &mut step_start,
-        );
-        group_by(
-            events.len(),
-            EventKind::NAMES.len(),
-            |i| events.get(i).map(|e| e.kind.index()),
-            &mut kind_events,
-            &mut kind_start,
-        );
         // A task whose every step is completed is closed on the last completion.
         if closed.is_none() && n_steps > 0 && step_completed.iter().all(Option::is_some) {
             closed = step_completed.iter().flatten().max().copied();
@@ -277,11 +212,9 @@ impl<'a> Facts<'a> {
             cal,
             n_events,
             event_dates,
-            step_events,
-            step_start,
+            by_step: case.events_by_step(),
             event_step,
-            kind_events,
-            kind_start,
+            by_kind: case.events_by_kind(),
             step_started,
             step_completed,
             step_done,
@@ -306,10 +239,6 @@ impl<'a> Facts<'a> {
     /// Gives back the vectors' storage for the next case.
     pub(crate) fn into_buffers(self) -> Buffers {
         Buffers {
-            step_events: self.step_events,
-            step_start: self.step_start,
-            kind_events: self.kind_events,
-            kind_start: self.kind_start,
             step_started: self.step_started,
             step_completed: self.step_completed,
             step_done: self.step_done,
@@ -317,11 +246,20 @@ impl<'a> Facts<'a> {
         }
     }
 
-    /// The events of step `s`, in event order.
-    pub(crate) fn of_step(&self, s: usize) -> &[u32] {
-        let lo = self.step_start.get(s).copied().unwrap_or(0) as usize;
-        let hi = self.step_start.get(s + 1).copied().unwrap_or(0) as usize;
-        self.step_events.get(lo..hi).unwrap_or(&[])
+    /// The events considered of step `s`, in event order.
+    pub(crate) fn of_step(&self, s: usize) -> &'a [u32] {
+        self.considered(self.by_step.group(s))
+    }
+
+    /// The events considered of a group of all the case's events (a group
+    /// is in event order, so those considered come first).
+    #[inline]
+    fn considered(&self, group: &'a [u32]) -> &'a [u32] {
+        if self.task.events_after_as_of == 0 {
+            return group;
+        }
+        let n = group.partition_point(|&i| (i as usize) < self.n_events);
+        group.get(..n).unwrap_or(group)
     }
 
     /// The step of considered event `e`, as its position in the task (none
@@ -331,11 +269,10 @@ impl<'a> Facts<'a> {
         self.event_step.get(e as usize).copied().flatten()
     }
 
-    /// The events of kind `k` (an index into [`EventKind::NAMES`]), in event order.
-    pub(crate) fn of_kind(&self, k: usize) -> &[u32] {
-        let lo = self.kind_start.get(k).copied().unwrap_or(0) as usize;
-        let hi = self.kind_start.get(k + 1).copied().unwrap_or(0) as usize;
-        self.kind_events.get(lo..hi).unwrap_or(&[])
+    /// The events considered of kind `k` (an index into
+    /// [`EventKind::NAMES`]), in event order.
+    pub(crate) fn of_kind(&self, k: usize) -> &'a [u32] {
+        self.considered(self.by_kind.group(k))
     }
 
     /// The act date of a step: its completion, else the task's end, never after the review date.
@@ -366,35 +303,50 @@ impl<'a> Facts<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::group_by;
+    use super::*;
+    use crate::model::EventKind;
 
     #[test]
-    fn group_by_keeps_item_order_within_groups_and_leaves_out_keyless_items() {
-        let keys = [Some(2), None, Some(0), Some(2), Some(1), Some(0)];
-        // Buffers left over from a larger earlier use are reset.
-        let (mut items, mut start) = (vec![9; 12], vec![7; 9]);
-        group_by(
-            keys.len(),
-            3,
-            |i| keys.get(i).copied().flatten(),
-            &mut items,
-            &mut start,
-        );
-        assert_eq!(start, vec![0, 2, 3, 5]);
-        assert_eq!(items, vec![2, 5, 4, 0, 3]);
-        group_by(0, 2, |_| Some(0), &mut items, &mut start);
-        assert!(items.is_empty());
-        assert_eq!(start, vec![0, 0, 0]);
-        // Empty groups in the middle and at the end.
-        let keys = [Some(3), Some(0), Some(3)];
-        group_by(
-            keys.len(),
-            5,
-            |i| keys.get(i).copied().flatten(),
-            &mut items,
-            &mut start,
-        );
-        assert_eq!(start, vec![0, 1, 1, 1, 3, 3]);
-        assert_eq!(items, vec![1, 0, 2]);
+    fn groups_hold_only_the_events_considered() -> Result<(), String> {
+        let cal = Calendar::vietnam();
+        let cases = crate::sample::corpus().map_err(|e| e.to_string())?;
+        let mut cut = 0;
+        for case in &cases {
+            let dates = case.event_dates();
+            // Every review date from before the first event to after the last.
+            let mut days: Vec<NaiveDate> = dates.to_vec();
+            days.extend(dates.first().and_then(|d| d.pred_opt()));
+            days.dedup();
+            for as_of in days {
+                let Ok(f) = Facts::new(case, cal, as_of, Buffers::default()) else {
+                    continue;
+                };
+                let considered = |i: &u32| dates.get(*i as usize).is_some_and(|d| *d <= as_of);
+                let n = dates.iter().filter(|d| **d <= as_of).count();
+                assert_eq!(f.n_events, n);
+                let mut seen = 0;
+                for k in 0..EventKind::NAMES.len() {
+                    let g = f.of_kind(k);
+                    assert!(g.iter().all(considered), "{as_of}: kind {k} {g:?}");
+                    assert!(g.windows(2).all(|w| w[0] < w[1]));
+                    assert!(
+                        g.iter()
+                            .all(|&i| case.events()[i as usize].kind.index() == k)
+                    );
+                    seen += g.len();
+                }
+                assert_eq!(seen, n, "every event considered is in its kind's group");
+                for s in 0..case.task().steps.len() {
+                    let g = f.of_step(s);
+                    assert!(g.iter().all(considered), "{as_of}: step {s} {g:?}");
+                    assert!(g.iter().all(|&i| case.event_step(i as usize) == Some(s)));
+                    let all = (0..n).filter(|&i| case.event_step(i) == Some(s)).count();
+                    assert_eq!(g.len(), all);
+                }
+                cut += usize::from(n < dates.len());
+            }
+        }
+        assert!(cut > 100, "only {cut} review dates leave events out");
+        Ok(())
     }
 }

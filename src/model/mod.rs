@@ -6,11 +6,13 @@
 //! [`ValidCase`], the only form the engine evaluates.
 
 pub mod event;
+mod groups;
 pub mod org;
 pub mod task;
 mod validate;
 
 pub use event::{Event, EventKind, MeetingItem, ReplyPosition};
+pub(crate) use groups::EventGroups;
 pub use org::{
     Category, Delegation, Official, Organisation, Position, Role, SigningMode, Unit, UnitKind,
 };

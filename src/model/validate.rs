@@ -16,8 +16,8 @@ use super::{
     Delegation, Event, EventKind, Official, Organisation, Position, Role, TaskRecord, Unit,
 };
 use crate::id::{DelegationId, Field, OfficialId, StepId, UnitId};
-use crate::model::UnitKind;
 use crate::model::task::{Step, Task};
+use crate::model::{EventGroups, UnitKind};
 use crate::suggest::nearest;
 use crate::time::vn_date;
 
@@ -818,6 +818,9 @@ pub struct ValidCase {
     /// Each event's date in Vietnam (found while validating), so that each
     /// evaluation reads it instead of converting the time again.
     event_dates: Vec<NaiveDate>,
+    /// The events' indexes grouped by step and by kind, built once here.
+    by_step: EventGroups,
+    by_kind: EventGroups,
 }
 
 impl ValidCase {
@@ -850,12 +853,20 @@ impl ValidCase {
         let _ = index_ids(events.iter().map(|e| &e.id), "event", "events", &mut p);
         let (event_steps, event_dates) = check_events(&org, task, events, &steps, &mut p);
         check_assignees(&org, task, events, &mut p);
+        let by_step = EventGroups::new(events.len(), task.steps.len(), |i| {
+            event_steps.get(i).copied().flatten().map(|s| s as usize)
+        });
+        let by_kind = EventGroups::new(events.len(), EventKind::NAMES.len(), |i| {
+            events.get(i).map(|e| e.kind.index())
+        });
         let case = ValidCase {
             org,
             record,
             steps,
             event_steps,
             event_dates,
+            by_step,
+            by_kind,
         };
         p.finish(case)
     }
@@ -924,6 +935,16 @@ impl ValidCase {
     /// ```
     pub fn event_dates(&self) -> &[NaiveDate] {
         &self.event_dates
+    }
+    /// Every event's index grouped by its step (by the step's position),
+    /// each group in event order.
+    pub(crate) fn events_by_step(&self) -> &EventGroups {
+        &self.by_step
+    }
+    /// Every event's index grouped by its kind (in the order of
+    /// [`EventKind::NAMES`]), each group in event order.
+    pub(crate) fn events_by_kind(&self) -> &EventGroups {
+        &self.by_kind
     }
     /// Gives back the task and events.
     pub fn into_record(self) -> TaskRecord {
