@@ -6,9 +6,10 @@
 //! characters or surrounding white space; parsing (`FromStr`, serde) fails
 //! with [`IdError`] otherwise.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The longest id accepted, in bytes.
 pub const MAX_ID_LEN: usize = 128;

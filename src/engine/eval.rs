@@ -374,7 +374,7 @@ impl<'a, 'f> Env<'a, 'f> {
             (V::Str(x), V::Str(y)) => return x == y,
             (V::Int(x), V::Int(y)) => return x == y,
             (V::Step(x), V::Step(y)) | (V::Event(x), V::Event(y)) => return x == y,
-            // Shared ids compare by address first.
+            // Ids compare inline (short) or by address first (shared).
             (V::Off(x), V::Off(y)) => return x == y,
             (V::OwnedOff(x), V::OwnedOff(y)) => return x == y,
             (V::Off(x), V::OwnedOff(y)) | (V::OwnedOff(y), V::Off(x)) => return *x == &**y,

@@ -313,7 +313,7 @@ mod tests {
         let mut cut = 0;
         for case in &cases {
             let dates = case.event_dates();
-            // Every review date from before the first event to after the last.
+            // The day before the first event, then each event's date.
             let mut days: Vec<NaiveDate> = dates.to_vec();
             days.extend(dates.first().and_then(|d| d.pred_opt()));
             days.dedup();

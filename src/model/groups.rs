@@ -12,12 +12,39 @@ pub(crate) struct EventGroups {
 }
 
 impl EventGroups {
-    /// Groups the events `0..n` by `key` (below `groups`); events without a
-    /// key are left out.
+    /// Groups the events `0..n` by `key` (below `groups`), each group in
+    /// event order (a counting sort); events without a key are left out.
     pub(crate) fn new(n: usize, groups: usize, key: impl Fn(usize) -> Option<usize>) -> Self {
-        let mut g = EventGroups::default();
-        group_by(n, groups, key, &mut g.items, &mut g.start);
-        g
+        let mut start = vec![0u32; groups + 1];
+        for i in 0..n {
+            if let Some(c) = key(i).and_then(|k| start.get_mut(k + 1)) {
+                *c += 1;
+            }
+        }
+        for k in 1..start.len() {
+            let prev = start.get(k - 1).copied().unwrap_or(0);
+            if let Some(x) = start.get_mut(k) {
+                *x += prev;
+            }
+        }
+        let total = start.last().copied().unwrap_or(0);
+        let mut items = vec![0u32; total as usize];
+        // Fill each group from its end, walking the events backwards: entry
+        // k + 1 (the end of group k) counts down to the start of group k.
+        for i in (0..n).rev() {
+            if let Some(pos) = key(i).and_then(|k| start.get_mut(k + 1)) {
+                *pos -= 1;
+                if let Some(slot) = items.get_mut(*pos as usize) {
+                    *slot = u32::try_from(i).unwrap_or(u32::MAX);
+                }
+            }
+        }
+        // Entry k + 1 now holds where group k starts: shift down, and close with the total.
+        start.rotate_left(1);
+        if let Some(last) = start.last_mut() {
+            *last = total;
+        }
+        EventGroups { items, start }
     }
 
     /// The events of group `k`, in event order (none past the last group).
@@ -26,50 +53,6 @@ impl EventGroups {
         let lo = self.start.get(k).copied().unwrap_or(0) as usize;
         let hi = self.start.get(k + 1).copied().unwrap_or(0) as usize;
         self.items.get(lo..hi).unwrap_or(&[])
-    }
-}
-
-/// Groups the items `0..n` by a key below `groups`, each group in item order
-/// (a counting sort), into `items` (the items grouped) and `start` (where
-/// each group starts: one more entry than there are groups), reusing their
-/// storage. Items without a key are left out.
-fn group_by(
-    n: usize,
-    groups: usize,
-    key: impl Fn(usize) -> Option<usize>,
-    items: &mut Vec<u32>,
-    start: &mut Vec<u32>,
-) {
-    start.clear();
-    start.resize(groups + 1, 0);
-    for i in 0..n {
-        if let Some(c) = key(i).and_then(|k| start.get_mut(k + 1)) {
-            *c += 1;
-        }
-    }
-    for k in 1..start.len() {
-        let prev = start.get(k - 1).copied().unwrap_or(0);
-        if let Some(x) = start.get_mut(k) {
-            *x += prev;
-        }
-    }
-    let total = start.last().copied().unwrap_or(0);
-    items.clear();
-    items.resize(total as usize, 0);
-    // Fill each group from its end, walking the items backwards: entry k + 1
-    // (the end of group k) counts down to the start of group k.
-    for i in (0..n).rev() {
-        if let Some(pos) = key(i).and_then(|k| start.get_mut(k + 1)) {
-            *pos -= 1;
-            if let Some(slot) = items.get_mut(*pos as usize) {
-                *slot = u32::try_from(i).unwrap_or(u32::MAX);
-            }
-        }
-    }
-    // Entry k + 1 now holds where group k starts: shift down, and close with the total.
-    start.rotate_left(1);
-    if let Some(last) = start.last_mut() {
-        *last = total;
     }
 }
 
@@ -91,32 +74,18 @@ mod tests {
     }
 
     #[test]
-    fn group_by_keeps_item_order_within_groups_and_leaves_out_keyless_items() {
+    fn groups_are_a_counting_sort() {
         let keys = [Some(2), None, Some(0), Some(2), Some(1), Some(0)];
-        // Buffers left over from a larger earlier use are reset.
-        let (mut items, mut start) = (vec![9; 12], vec![7; 9]);
-        group_by(
-            keys.len(),
-            3,
-            |i| keys.get(i).copied().flatten(),
-            &mut items,
-            &mut start,
-        );
-        assert_eq!(start, vec![0, 2, 3, 5]);
-        assert_eq!(items, vec![2, 5, 4, 0, 3]);
-        group_by(0, 2, |_| Some(0), &mut items, &mut start);
-        assert!(items.is_empty());
-        assert_eq!(start, vec![0, 0, 0]);
+        let g = EventGroups::new(keys.len(), 3, |i| keys.get(i).copied().flatten());
+        assert_eq!(g.start, vec![0, 2, 3, 5]);
+        assert_eq!(g.items, vec![2, 5, 4, 0, 3]);
+        let g = EventGroups::new(0, 2, |_| Some(0));
+        assert!(g.items.is_empty());
+        assert_eq!(g.start, vec![0, 0, 0]);
         // Empty groups in the middle and at the end.
         let keys = [Some(3), Some(0), Some(3)];
-        group_by(
-            keys.len(),
-            5,
-            |i| keys.get(i).copied().flatten(),
-            &mut items,
-            &mut start,
-        );
-        assert_eq!(start, vec![0, 1, 1, 1, 3, 3]);
-        assert_eq!(items, vec![1, 0, 2]);
+        let g = EventGroups::new(keys.len(), 5, |i| keys.get(i).copied().flatten());
+        assert_eq!(g.start, vec![0, 1, 1, 1, 3, 3]);
+        assert_eq!(g.items, vec![1, 0, 2]);
     }
 }
