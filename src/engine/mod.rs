@@ -674,14 +674,20 @@ impl<'p> Evaluator<'p> {
 
         // Accountability and avoidance.
         let pools = &mut scratch.pools;
-        steps.extend(task.steps.iter().map(|s| StepAccountability {
-            step: s.id.clone(),
-            kind: match s.kind.builtin_name() {
-                Some(n) => n.into(),
-                None => s.kind.name().to_string().into(),
-            },
-            accountable: pools.accountable.pop().unwrap_or_default(),
-            status: StepStatus::Gap,
+        steps.extend(task.steps.iter().map(|s| {
+            StepAccountability {
+                step: s.id.clone(),
+                kind: match s.kind.builtin_name() {
+                    Some(n) => n.into(),
+                    None => s.kind.name().to_string().into(),
+                },
+                // Most steps name a few officials: room for four, as a first push would make.
+                accountable: pools
+                    .accountable
+                    .pop()
+                    .unwrap_or_else(|| Vec::with_capacity(4)),
+                status: StepStatus::Gap,
+            }
         }));
         let Scratch {
             acc_sources,
@@ -1048,12 +1054,13 @@ impl<'p> Evaluator<'p> {
             else {
                 continue;
             };
-            let mut checks = pools.checks.pop().unwrap_or_default();
             let mut defeated_by = None;
             let candidates = plan
                 .defeaters
                 .get(rf.rule_ix)
                 .map_or(&[][..], Vec::as_slice);
+            let mut checks = pools.checks.pop().unwrap_or_default();
+            checks.reserve(candidates.len());
             for &xi in candidates {
                 let Some((_, xr)) = exception(xi) else {
                     continue;
@@ -1132,6 +1139,7 @@ impl<'p> Evaluator<'p> {
                 step: step_id,
                 evidence: {
                     let mut v = pools.evidence.pop().unwrap_or_default();
+                    v.reserve(rf_evidence.len());
                     v.extend(
                         rf_evidence
                             .iter()
@@ -1360,7 +1368,8 @@ impl<'p> Evaluator<'p> {
                             grade_cap: *grade_cap,
                             official: o,
                             because: {
-                                let mut v = pools.because.pop().unwrap_or_default();
+                                let mut v =
+                                    pools.because.pop().unwrap_or_else(|| Vec::with_capacity(4));
                                 v.push(f.id);
                                 v
                             },
