@@ -505,9 +505,8 @@ fn hand<'a>(case: &'a ValidCase, cal: &Calendar, as_of: NaiveDate) -> Out<'a> {
 
     // Facts (src/engine/facts.rs).
     // Each event's date in Vietnam, as the validated case keeps it.
-    let all_dates = case.event_dates();
-    let n = all_dates.iter().take_while(|d| **d <= as_of).count();
-    let dates = all_dates.get(..n).unwrap_or(&[]);
+    let n = case.events_until(as_of);
+    let dates = case.event_dates().get(..n).unwrap_or(&[]);
     let events = all.get(..n).unwrap_or(&[]);
     let ns = task.steps.len();
     let mut steps = vec![StepF::default(); ns];

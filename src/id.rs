@@ -54,18 +54,6 @@ pub(crate) trait Shared {
     fn is_shared(&self) -> bool;
 }
 
-impl Shared for smol_str::SmolStr {
-    fn is_shared(&self) -> bool {
-        self.is_heap_allocated()
-    }
-}
-
-impl Shared for &'static str {
-    fn is_shared(&self) -> bool {
-        false
-    }
-}
-
 /// The text of an id of a case: kept in the id itself when it is short
 /// (at most 23 bytes, as nearly every id is), so that cloning and dropping it
 /// touch no shared memory; a longer text is shared by reference count.
@@ -82,6 +70,11 @@ macro_rules! id_type {
         /// with [`IdError`] on an empty, over-long or badly formed id.
         #[derive(PartialEq, Eq)]
         $name, smol_str::SmolStr, small);
+        impl Shared for $name {
+            fn is_shared(&self) -> bool {
+                self.0.is_heap_allocated()
+            }
+        }
         // Hashed as its text, as `Borrow<str>` requires, inline at the caller.
         impl std::hash::Hash for $name {
             #[inline]
@@ -108,11 +101,6 @@ macro_rules! id_type {
             #[inline]
             pub fn as_str(&self) -> &str {
                 &self.0
-            }
-        }
-        impl Shared for $name {
-            fn is_shared(&self) -> bool {
-                Shared::is_shared(&self.0)
             }
         }
         impl Trusted for $name {

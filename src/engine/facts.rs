@@ -92,9 +92,8 @@ impl<'a> Facts<'a> {
         let task = case.task();
         let all = case.events();
         // Events are in time order (validated): those after the review date are left out.
-        let dates = case.event_dates();
-        let n_events = dates.iter().take_while(|d| **d <= as_of).count();
-        let event_dates = dates.get(..n_events).unwrap_or(&[]);
+        let n_events = case.events_until(as_of);
+        let event_dates = case.event_dates().get(..n_events).unwrap_or(&[]);
         let events = all.get(..n_events).unwrap_or(&[]);
         let n_steps = task.steps.len();
         let event_step = case.event_steps().get(..n_events).unwrap_or(&[]);

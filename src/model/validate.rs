@@ -936,6 +936,21 @@ impl ValidCase {
     pub fn event_dates(&self) -> &[NaiveDate] {
         &self.event_dates
     }
+    /// How many events a review on `as_of` considers: those dated (in
+    /// Vietnam) on or before it, which come first, as events are in time
+    /// order.
+    ///
+    /// ```
+    /// # use accountable::sample;
+    /// let case = &sample::corpus().unwrap()[0];
+    /// let n = case.events_until(sample::as_of());
+    /// assert!(case.event_dates()[..n].iter().all(|d| *d <= sample::as_of()));
+    /// assert!(case.event_dates()[n..].iter().all(|d| *d > sample::as_of()));
+    /// ```
+    #[inline]
+    pub fn events_until(&self, as_of: NaiveDate) -> usize {
+        self.event_dates.iter().take_while(|d| **d <= as_of).count()
+    }
     /// Every event's index grouped by its step (by the step's position),
     /// each group in event order.
     pub(crate) fn events_by_step(&self) -> &EventGroups {

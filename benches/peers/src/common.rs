@@ -142,9 +142,8 @@ pub struct Facts {
 pub fn facts(case: &ValidCase, cal: &Calendar, as_of: NaiveDate) -> Facts {
     let task = case.task();
     // Each event's date in Vietnam, as the validated case keeps it.
-    let all_dates = case.event_dates();
-    let n = all_dates.iter().take_while(|d| **d <= as_of).count();
-    let dates = all_dates.get(..n).unwrap_or(&[]);
+    let n = case.events_until(as_of);
+    let dates = case.event_dates().get(..n).unwrap_or(&[]);
     let ns = task.steps.len();
     let (mut started, mut done, mut completed) = (vec![None; ns], vec![None; ns], vec![None; ns]);
     let mut estep = Vec::with_capacity(n);
