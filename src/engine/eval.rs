@@ -2,8 +2,6 @@
 //! of the case: no loops but quantifiers over finite lists, no recursion in
 //! the language, and the tree depth is limited at load.
 
-use std::rc::Rc;
-
 use chrono::NaiveDate;
 
 use super::facts::Facts;
@@ -28,8 +26,11 @@ pub(crate) struct FindingView<'a> {
     pub date: NaiveDate,
 }
 
-/// A runtime value.
-#[derive(Debug, Clone)]
+/// A runtime value. Values are plain data (`Copy`): the lists a condition
+/// builds and the officials an evaluation owns are kept in the [`Env`], and
+/// a value names them by position, so copying or dropping a value touches
+/// no reference count and frees nothing.
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum V<'a> {
     None,
     Bool(bool),
@@ -37,8 +38,8 @@ pub(crate) enum V<'a> {
     Date(NaiveDate),
     Str(&'a str),
     Off(&'a OfficialId),
-    /// An official the evaluation owns (kept behind a pointer so that values stay small).
-    OwnedOff(Rc<OfficialId>),
+    /// An official the evaluation owns: item `.0` of [`Env::owned`].
+    OwnedOff(u32),
     Unit(&'a UnitId),
     Field(&'a Field),
     Step(u32),
@@ -48,8 +49,8 @@ pub(crate) enum V<'a> {
     Task,
     /// Agenda item `.1` of meeting event `.0`.
     Item(u32, u32),
-    /// A list computed by the condition.
-    List(Rc<Vec<V<'a>>>),
+    /// A list computed by the condition: `.1` items of [`Env::lists`] from `.0`.
+    List(u32, u32),
     /// Lists read from the case or the facts without copying them.
     Lazy(Lazy<'a>),
 }
@@ -98,27 +99,9 @@ impl Group<'_> {
     }
 }
 
-impl<'a> V<'a> {
-    pub(crate) fn as_official(&self) -> Option<&OfficialId> {
-        match self {
-            V::Off(o) => Some(o),
-            V::OwnedOff(o) => Some(o),
-            _ => None,
-        }
-    }
+impl V<'_> {
     fn truthy(&self) -> bool {
         matches!(self, V::Bool(true))
-    }
-    fn key(&self) -> Option<&str> {
-        Some(match self {
-            V::Str(s) => s,
-            V::Off(o) => o.as_str(),
-            V::OwnedOff(o) => o.as_str(),
-            V::Unit(u) => u.as_str(),
-            V::Field(f) => f.as_str(),
-            V::Del(d) => d.id.as_str(),
-            _ => return None,
-        })
     }
 }
 
@@ -137,7 +120,13 @@ fn opt_unit(u: Option<&UnitId>) -> V<'_> {
     u.map_or(V::None, V::Unit)
 }
 
-fn eq_scalar(a: &V<'_>, b: &V<'_>) -> bool {
+/// Equality of two values that are not lists, given their texts (see
+/// [`Env::key`]) for the kinds compared as text.
+fn eq_scalar<'k>(
+    a: &V<'_>,
+    b: &V<'_>,
+    keys: impl FnOnce() -> (Option<&'k str>, Option<&'k str>),
+) -> bool {
     match (a, b) {
         (V::None, V::None) => true,
         (V::None, _) | (_, V::None) => false,
@@ -149,7 +138,7 @@ fn eq_scalar(a: &V<'_>, b: &V<'_>) -> bool {
             x == y
         }
         (V::Task, V::Task) => true,
-        _ => match (a.key(), b.key()) {
+        _ => match keys() {
             (Some(x), Some(y)) => x == y,
             _ => false,
         },
@@ -201,6 +190,15 @@ pub(crate) struct Env<'a, 'f> {
     /// is where the row of the bound step or finding starts, if any.
     pub memo: Vec<Option<V<'a>>>,
     pub memo_row: Option<usize>,
+    /// The items of every list built during the evaluation ([`V::List`]
+    /// names a range of them). Lists are never changed once built, and are
+    /// kept until the evaluation ends.
+    pub lists: Vec<V<'a>>,
+    /// The items of the lists being built, nested builds above their
+    /// enclosing one; each is moved to `lists` when it is complete.
+    pub building: Vec<V<'a>>,
+    /// The officials the evaluation owns ([`V::OwnedOff`]).
+    pub owned: Vec<OfficialId>,
 }
 
 type R<'a> = Result<V<'a>, RuntimeError>;
@@ -211,6 +209,85 @@ impl<'a, 'f> Env<'a, 'f> {
     }
     fn step(&self, i: u32) -> Option<&'a Step> {
         self.facts.case.task().steps.get(i as usize)
+    }
+
+    /// The official a value is, if it is one.
+    pub(crate) fn official<'s>(&'s self, v: &V<'a>) -> Option<&'s OfficialId> {
+        match *v {
+            V::Off(o) => Some(o),
+            V::OwnedOff(i) => self.owned.get(i as usize),
+            _ => None,
+        }
+    }
+
+    /// The text of a value that compares as text (a string or an id).
+    fn key<'s>(&'s self, v: &V<'a>) -> Option<&'s str> {
+        Some(match *v {
+            V::Str(s) => s,
+            V::Unit(u) => u.as_str(),
+            V::Field(f) => f.as_str(),
+            V::Del(d) => d.id.as_str(),
+            V::Off(_) | V::OwnedOff(_) => self.official(v)?.as_str(),
+            _ => return None,
+        })
+    }
+
+    /// Keeps `o` for the rest of the evaluation, as a value.
+    pub(crate) fn own(&mut self, o: OfficialId) -> V<'a> {
+        let i = u32::try_from(self.owned.len()).unwrap_or(u32::MAX);
+        self.owned.push(o);
+        V::OwnedOff(i)
+    }
+
+    /// The items of list value `(start, len)` (see [`V::List`]).
+    fn list_items(&self, start: u32, len: u32) -> &[V<'a>] {
+        let start = start as usize;
+        self.lists
+            .get(start..start.saturating_add(len as usize))
+            .unwrap_or(&[])
+    }
+
+    /// Starts building a list: items pushed to `building` from the
+    /// returned mark on are the list's, until [`Env::finish_list`].
+    fn start_list(&self) -> usize {
+        self.building.len()
+    }
+
+    /// Ends the list started at `mark`: its items move to `lists`, and the
+    /// value names them.
+    fn finish_list(&mut self, mark: usize) -> R<'a> {
+        let start = self.lists.len();
+        let items = self.building.drain(mark.min(self.building.len())..);
+        self.lists.extend(items);
+        let len = self.lists.len() - start;
+        match (u32::try_from(start), u32::try_from(len)) {
+            (Ok(s), Ok(n)) => Ok(V::List(s, n)),
+            _ => Err(RuntimeError::new(format!(
+                "the lists built in one evaluation exceed {} items",
+                u32::MAX
+            ))),
+        }
+    }
+
+    /// Builds a list with `fill`, which pushes its items to `building`
+    /// (and may build lists of its own meanwhile). When `fill` fails, the
+    /// items it pushed are dropped with the error.
+    fn build_list(&mut self, fill: impl FnOnce(&mut Self) -> Result<(), RuntimeError>) -> R<'a> {
+        let mark = self.start_list();
+        match fill(self) {
+            Ok(()) => self.finish_list(mark),
+            Err(e) => {
+                self.building.truncate(mark);
+                Err(e)
+            }
+        }
+    }
+
+    /// A list of the given items, as a value.
+    pub(crate) fn new_list(&mut self, items: impl IntoIterator<Item = V<'a>>) -> R<'a> {
+        let mark = self.start_list();
+        self.building.extend(items);
+        self.finish_list(mark)
     }
 
     /// The officials a value names (one, or a list), deduplicated in order,
@@ -235,11 +312,11 @@ impl<'a, 'f> Env<'a, 'f> {
         };
         if Self::is_list(v) {
             for i in 0..self.len_of(v) {
-                if let Some(o) = self.item(v, i).as_official() {
+                if let Some(o) = self.official(&self.item(v, i)) {
                     push(o);
                 }
             }
-        } else if let Some(o) = v.as_official() {
+        } else if let Some(o) = self.official(v) {
             push(o);
         }
     }
@@ -293,14 +370,14 @@ impl<'a, 'f> Env<'a, 'f> {
 
     /// Whether a value is a list.
     fn is_list(v: &V<'a>) -> bool {
-        matches!(v, V::List(_) | V::Lazy(_))
+        matches!(v, V::List(..) | V::Lazy(_))
     }
 
     /// The number of items of a list value (0 for any other value).
     pub(crate) fn len_of(&self, v: &V<'a>) -> usize {
         let facts = self.facts;
         match v {
-            V::List(l) => l.len(),
+            V::List(_, n) => *n as usize,
             V::Lazy(z) => match *z {
                 Lazy::Empty => 0,
                 Lazy::AllEvents => facts.n_events,
@@ -326,7 +403,11 @@ impl<'a, 'f> Env<'a, 'f> {
         let facts = self.facts;
         let ev = |x: Option<&u32>| x.map_or(V::None, |&e| V::Event(e));
         match v {
-            V::List(l) => l.get(i).cloned().unwrap_or(V::None),
+            V::List(start, n) => self
+                .list_items(*start, *n)
+                .get(i)
+                .copied()
+                .unwrap_or(V::None),
             V::Lazy(z) => match *z {
                 Lazy::Empty => V::None,
                 Lazy::AllEvents => {
@@ -376,8 +457,9 @@ impl<'a, 'f> Env<'a, 'f> {
             (V::Step(x), V::Step(y)) | (V::Event(x), V::Event(y)) => return x == y,
             // Ids compare inline (short) or by address first (shared).
             (V::Off(x), V::Off(y)) => return x == y,
-            (V::OwnedOff(x), V::OwnedOff(y)) => return x == y,
-            (V::Off(x), V::OwnedOff(y)) | (V::OwnedOff(y), V::Off(x)) => return *x == &**y,
+            (V::OwnedOff(_), V::OwnedOff(_) | V::Off(_)) | (V::Off(_), V::OwnedOff(_)) => {
+                return self.official(a) == self.official(b);
+            }
             (V::Unit(x), V::Unit(y)) => return x == y,
             (V::None, V::Off(_) | V::Unit(_) | V::Str(_) | V::Int(_) | V::Date(_))
             | (V::Off(_) | V::Unit(_) | V::Str(_) | V::Int(_) | V::Date(_), V::None) => {
@@ -393,13 +475,13 @@ impl<'a, 'f> Env<'a, 'f> {
             return n == self.len_of(b)
                 && (0..n).all(|i| self.eq(&self.item(a, i), &self.item(b, i)));
         }
-        eq_scalar(a, b)
+        eq_scalar(a, b, || (self.key(a), self.key(b)))
     }
 
     /// Whether `x` is an item of list `l`.
     pub(crate) fn contains(&self, l: &V<'a>, x: &V<'a>) -> bool {
-        if let V::List(items) = l {
-            return items.iter().any(|y| self.eq(x, y));
+        if let V::List(start, n) = *l {
+            return self.list_items(start, n).iter().any(|y| self.eq(x, y));
         }
         (0..self.len_of(l)).any(|i| self.eq(x, &self.item(l, i)))
     }
@@ -407,7 +489,7 @@ impl<'a, 'f> Env<'a, 'f> {
     /// A variable's value.
     #[inline]
     fn var(&self, s: usize) -> V<'a> {
-        self.vars.get(s).cloned().unwrap_or(V::None)
+        self.vars.get(s).copied().unwrap_or(V::None)
     }
 
     /// Evaluates a condition in a boolean context: `true` only for `true`.
@@ -466,7 +548,7 @@ impl<'a, 'f> Env<'a, 'f> {
                 }
             }
             Node::FieldIs(s, f, eq, k, _) => {
-                let x = self.field(self.vars.get(*s).unwrap_or(&V::None), *f);
+                let x = self.field(self.var(*s), *f);
                 let same = match (k, &x) {
                     (None, x) => matches!(x, V::None),
                     (Some(k), V::Str(t)) => t == k,
@@ -540,7 +622,7 @@ impl<'a, 'f> Env<'a, 'f> {
         if let Node::Field(b, f) = &e.node
             && let Node::Var(s) = &b.node
         {
-            return Ok(self.field(self.vars.get(*s).unwrap_or(&V::None), *f));
+            return Ok(self.field(self.var(*s), *f));
         }
         self.eval(e)
     }
@@ -566,10 +648,10 @@ impl<'a, 'f> Env<'a, 'f> {
         match &e.node {
             Node::Var(s) => Ok(self.var(*s)),
             Node::Field(b, f) => Ok(match &b.node {
-                Node::Var(s) => self.field(self.vars.get(*s).unwrap_or(&V::None), *f),
+                Node::Var(s) => self.field(self.var(*s), *f),
                 _ => {
                     let base = self.eval(b)?;
-                    self.field(&base, *f)
+                    self.field(base, *f)
                 }
             }),
             Node::Lit(l) => Ok(match l {
@@ -584,7 +666,7 @@ impl<'a, 'f> Env<'a, 'f> {
             Node::Memo(slot, _)
                 if let Some(Some(v)) = self.memo_row.and_then(|r| self.memo.get(r + slot)) =>
             {
-                Ok(v.clone())
+                Ok(*v)
             }
             Node::Param(i) if let Some(Some(v)) = self.params.get(*i) => Ok(V::Int(*v)),
             Node::And(..)
@@ -618,12 +700,12 @@ impl<'a, 'f> Env<'a, 'f> {
     fn eval_memo(&mut self, slot: usize, inner: &'a Expr) -> R<'a> {
         let at = self.memo_row.map(|r| r + slot);
         if let Some(v) = at.and_then(|i| self.memo.get(i)).and_then(Option::as_ref) {
-            return Ok(v.clone());
+            return Ok(*v);
         }
         // Errors are not kept: the next use evaluates (and fails) again.
         let v = self.eval(inner)?;
         if let Some(cell) = at.and_then(|i| self.memo.get_mut(i)) {
-            *cell = Some(v.clone());
+            *cell = Some(v);
         }
         Ok(v)
     }
@@ -646,7 +728,7 @@ impl<'a, 'f> Env<'a, 'f> {
             // `.events` of it gives (the condition tests the kind anyway).
             Node::StepKindEvents(b, k) => match self.eval(b)? {
                 V::Step(s) => V::Lazy(Lazy::StepKindEvents(s, *k)),
-                other => self.field(&other, F::SEvents),
+                other => self.field(other, F::SEvents),
             },
             Node::Memo(slot, inner) => return self.eval_memo(*slot, inner),
             Node::Lit(l) => match l {
@@ -667,7 +749,7 @@ impl<'a, 'f> Env<'a, 'f> {
             },
             Node::Field(b, f) => {
                 let base = self.eval(b)?;
-                self.field(&base, *f)
+                self.field(base, *f)
             }
             Node::Call(f, args) => return self.eval_call(*f, args),
             Node::Len(a) => {
@@ -723,59 +805,71 @@ impl<'a, 'f> Env<'a, 'f> {
         Ok(match &e.node {
             Node::Concat(a, b) => {
                 let (x, y) = (self.eval(a)?, self.eval(b)?);
-                let mut out: Vec<V<'a>> = Vec::with_capacity(self.len_of(&x) + self.len_of(&y));
-                for v in [x, y] {
-                    for i in 0..self.len_of(&v) {
-                        out.push(self.item(&v, i));
+                return self.build_list(|env| {
+                    for v in [x, y] {
+                        for i in 0..env.len_of(&v) {
+                            let it = env.item(&v, i);
+                            env.building.push(it);
+                        }
                     }
-                }
-                V::List(Rc::new(out))
+                    Ok(())
+                });
             }
             Node::List(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for it in items {
-                    out.push(self.eval(it)?);
-                }
-                V::List(Rc::new(out))
+                return self.build_list(|env| {
+                    for it in items {
+                        let v = env.eval(it)?;
+                        env.building.push(v);
+                    }
+                    Ok(())
+                });
             }
             Node::Map(head, s, src, cond) => {
                 let items = self.eval(src)?;
                 let group = self.event_group(&items);
                 let n = group.map_or_else(|| self.len_of(&items), |g| g.events.len());
-                let mut out = Vec::new();
-                for i in 0..n {
-                    if group.is_some_and(|g| !g.holds(self.facts, i)) {
-                        continue;
-                    }
-                    if self.bind_test(&items, group, i, *s, cond.as_deref())? {
-                        let v = self.eval(head)?;
-                        if !matches!(v, V::None) {
-                            out.push(v);
+                return self.build_list(|env| {
+                    for i in 0..n {
+                        if group.is_some_and(|g| !g.holds(env.facts, i)) {
+                            continue;
+                        }
+                        if env.bind_test(&items, group, i, *s, cond.as_deref())? {
+                            let v = env.eval(head)?;
+                            if !matches!(v, V::None) {
+                                env.building.push(v);
+                            }
                         }
                     }
-                }
-                V::List(Rc::new(out))
+                    Ok(())
+                });
             }
             Node::Quant(q, s, src, cond) => {
                 let items = self.eval(src)?;
                 let group = self.event_group(&items);
                 let n = group.map_or_else(|| self.len_of(&items), |g| g.events.len());
                 let mut count = 0i64;
-                let mut kept = Vec::new();
+                // A filter's kept items, pushed to `building` from here.
+                let mark = self.start_list();
                 let mut last = None;
                 for i in 0..n {
                     if group.is_some_and(|g| !g.holds(self.facts, i)) {
                         continue;
                     }
-                    let ok = self.bind_test(&items, group, i, *s, cond.as_deref())?;
-                    let it = || self.var(*s);
+                    let ok = match self.bind_test(&items, group, i, *s, cond.as_deref()) {
+                        Ok(ok) => ok,
+                        Err(e) => {
+                            self.building.truncate(mark);
+                            return Err(e);
+                        }
+                    };
+                    let it = self.var(*s);
                     match q {
                         Quant::Exists if ok => return Ok(V::Bool(true)),
                         Quant::All if !ok => return Ok(V::Bool(false)),
-                        Quant::First if ok => return Ok(it()),
-                        Quant::Last if ok => last = Some(it()),
+                        Quant::First if ok => return Ok(it),
+                        Quant::Last if ok => last = Some(it),
                         Quant::Count if ok => count += 1,
-                        Quant::Filter if ok => kept.push(it()),
+                        Quant::Filter if ok => self.building.push(it),
                         _ => {}
                     }
                 }
@@ -785,7 +879,7 @@ impl<'a, 'f> Env<'a, 'f> {
                     Quant::First => V::None,
                     Quant::Last => last.unwrap_or(V::None),
                     Quant::Count => V::Int(count),
-                    Quant::Filter => V::List(Rc::new(kept)),
+                    Quant::Filter => return self.finish_list(mark),
                 }
             }
             // Only the nodes above are sent here (by `eval_other`).
@@ -796,14 +890,14 @@ impl<'a, 'f> Env<'a, 'f> {
     /// A field of a value: dispatches on the kind of value, each kind in a
     /// small function of its own.
     #[inline]
-    fn field(&self, base: &V<'a>, f: F) -> V<'a> {
-        match *base {
+    fn field(&mut self, base: V<'a>, f: F) -> V<'a> {
+        match base {
             V::None => V::None,
             V::Task => self.task_field(f),
             V::Step(i) => self.step_field(i, f),
             V::Event(i) => self.event_field(i, f),
             V::Finding(i) => self.finding_field(i, f),
-            _ => self.other_field(base, f),
+            _ => self.other_field(&base, f),
         }
     }
 
@@ -874,7 +968,7 @@ impl<'a, 'f> Env<'a, 'f> {
 
     /// Fields of an event (`e.*`, `x.*` over events).
     #[inline(never)]
-    fn event_field(&self, i: u32, f: F) -> V<'a> {
+    fn event_field(&mut self, i: u32, f: F) -> V<'a> {
         let facts = self.facts;
         let case = facts.case;
         let org = case.org();
@@ -1023,7 +1117,7 @@ impl<'a, 'f> Env<'a, 'f> {
             },
             F::ESpoke | F::ESilent => match k {
                 EventKind::MeetingHeld { items, .. } => {
-                    let mut out: Vec<V<'a>> = Vec::new();
+                    let mark = self.start_list();
                     for it in items {
                         let src = if f == F::ESpoke {
                             &it.spoke
@@ -1031,12 +1125,15 @@ impl<'a, 'f> Env<'a, 'f> {
                             &it.silent
                         };
                         for o in src {
-                            if !out.iter().any(|x| x.as_official() == Some(o)) {
-                                out.push(V::Off(o));
+                            let seen = self.building.get(mark..).unwrap_or(&[]);
+                            if !seen.iter().any(|x| matches!(x, V::Off(p) if *p == o)) {
+                                self.building.push(V::Off(o));
                             }
                         }
                     }
-                    V::List(Rc::new(out))
+                    // Only past u32::MAX list items in one evaluation is
+                    // there no list to give (see `finish_list`).
+                    self.finish_list(mark).unwrap_or(V::None)
                 }
                 _ => empty,
             },
@@ -1103,9 +1200,9 @@ impl<'a, 'f> Env<'a, 'f> {
                 }
             }
             (&V::Off(o), f) => self.official_field(o, f),
-            (V::OwnedOff(o), f) => match f {
-                F::OId => V::OwnedOff(Rc::clone(o)),
-                _ => match org.official(o) {
+            (&V::OwnedOff(i), f) => match f {
+                F::OId => V::OwnedOff(i),
+                _ => match self.owned.get(i as usize).and_then(|o| org.official(o)) {
                     Some(x) => self.official_field(&x.id, f),
                     None => V::None,
                 },
@@ -1206,7 +1303,7 @@ impl<'a, 'f> Env<'a, 'f> {
             },
             Func::Holds => {
                 let (o, r, u, d) = (a0, a1, a2, a3);
-                match (o.as_official(), r, u, d) {
+                match (self.official(o), r, u, d) {
                     (Some(o), &V::Str(role), &V::Unit(u), &V::Date(d)) => V::Bool(
                         org.positions_of(o, d)
                             .any(|p| &p.unit == u && role_name(p.role) == role),
@@ -1216,7 +1313,7 @@ impl<'a, 'f> Env<'a, 'f> {
             }
             Func::ServesIn => {
                 let (o, u, d) = (a0, a1, a2);
-                match (o.as_official(), u, d) {
+                match (self.official(o), u, d) {
                     (Some(o), &V::Unit(u), &V::Date(d)) => V::Bool(org.serves_within(o, u, d)),
                     _ => V::Bool(false),
                 }
@@ -1235,7 +1332,7 @@ impl<'a, 'f> Env<'a, 'f> {
             },
             Func::Delegated => {
                 let (o, fl, d) = (a0, a1, a2);
-                match (o.as_official(), fl, d) {
+                match (self.official(o), fl, d) {
                     (Some(o), &V::Field(fl), &V::Date(d)) => {
                         V::Bool(org.delegations_to(o, fl, d).next().is_some())
                     }
@@ -1244,7 +1341,7 @@ impl<'a, 'f> Env<'a, 'f> {
             }
             Func::IsLeader => {
                 let (o, d) = (a0, a1);
-                match (o.as_official(), d) {
+                match (self.official(o), d) {
                     (Some(o), &V::Date(d)) => V::Bool(org.positions_of(o, d).any(|p| {
                         matches!(
                             p.role,
@@ -1256,14 +1353,14 @@ impl<'a, 'f> Env<'a, 'f> {
             }
             Func::HeadOver => {
                 let (o, d) = (a0, a1);
-                match (o.as_official(), d) {
+                match (self.official(o), d) {
                     (Some(o), &V::Date(d)) => org.head_over(o, d).map_or(V::None, V::Off),
                     _ => V::None,
                 }
             }
             Func::IsHead => {
                 let (o, d) = (a0, a1);
-                match (o.as_official(), d) {
+                match (self.official(o), d) {
                     (Some(o), &V::Date(d)) => V::Bool(
                         org.positions_of(o, d)
                             .any(|p| matches!(p.role, Role::Head | Role::ActingHead)),
@@ -1273,14 +1370,14 @@ impl<'a, 'f> Env<'a, 'f> {
             }
             Func::HeadOfOfficial => {
                 let (o, d) = (a0, a1);
-                match (o.as_official(), d) {
+                match (self.official(o), d) {
                     (Some(o), &V::Date(d)) => org.head_for(o, d).map_or(V::None, V::Off),
                     _ => V::None,
                 }
             }
             Func::DeputyOver => {
                 let (o, fl, d) = (a0, a1, a2);
-                match (o.as_official(), fl, d) {
+                match (self.official(o), fl, d) {
                     (Some(o), &V::Field(fl), &V::Date(d)) => {
                         org.deputy_over(o, fl, d).map_or(V::None, V::Off)
                     }
@@ -1289,7 +1386,7 @@ impl<'a, 'f> Env<'a, 'f> {
             }
             Func::ManagingUnit => {
                 let (o, d) = (a0, a1);
-                match (o.as_official(), d) {
+                match (self.official(o), d) {
                     (Some(o), &V::Date(d)) => org
                         .managing_unit_near(o, d, Some(&facts.case.task().unit))
                         .map_or(V::None, V::Unit),
@@ -1298,7 +1395,7 @@ impl<'a, 'f> Env<'a, 'f> {
             }
             Func::LedUnit => {
                 let (o, d) = (a0, a1);
-                match (o.as_official(), d) {
+                match (self.official(o), d) {
                     (Some(o), &V::Date(d)) => org
                         .positions_of(o, d)
                         .find(|p| matches!(p.role, Role::Head | Role::ActingHead))

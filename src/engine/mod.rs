@@ -669,6 +669,9 @@ impl<'p> Evaluator<'p> {
                 m
             },
             memo_row: None,
+            lists: Vec::new(),
+            building: Vec::new(),
+            owned: Vec::new(),
         };
         let mut params = self.policy.plan.params_cursor();
 
@@ -987,11 +990,8 @@ impl<'p> Evaluator<'p> {
                     };
                     env.params = params.at(step_date(si));
                     set_var(&mut env.vars, 3, V::Step(si as u32));
-                    set_var(
-                        &mut env.vars,
-                        4,
-                        V::OwnedOff(std::rc::Rc::new(a.official.clone())),
-                    );
+                    let official = env.own(a.official.clone());
+                    set_var(&mut env.vars, 4, official);
                     match env.test_top(&c.expr) {
                         Ok(true) => {
                             if let Some(x) = exc_fired.get_mut(xi) {
@@ -1274,13 +1274,16 @@ impl<'p> Evaluator<'p> {
         env.memo
             .reserve_exact(memo_len.saturating_sub(env.memo.len()));
         env.memo.resize(memo_len, None);
-        let standing: Vec<V<'_>> = findings
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.stands())
-            .map(|(i, _)| V::Finding(i as u32))
-            .collect();
-        let standing_list = V::List(std::rc::Rc::new(standing));
+        let standing_list = env
+            .new_list(
+                findings
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| f.stands())
+                    .map(|(i, _)| V::Finding(i as u32)),
+            )
+            // Only past u32::MAX list items in one evaluation is there no list.
+            .unwrap_or(V::None);
         for (ri, rule) in rules
             .iter()
             .enumerate()
@@ -1320,7 +1323,7 @@ impl<'p> Evaluator<'p> {
                 env.memo_row = Some(findings_memo + fi * finding_width);
                 env.params = params.at(f.act_date);
                 set_var(&mut env.vars, 3, V::Finding(fi as u32));
-                set_var(&mut env.vars, 4, standing_list.clone());
+                set_var(&mut env.vars, 4, standing_list);
                 let ok = match &v.when {
                     Some(c) => match env.test_top(&c.expr) {
                         Ok(x) => x,
