@@ -426,3 +426,58 @@ fn lists_built_inside_lists_keep_their_own_items() {
     }
     assert!(checked > 100, "{checked} findings checked");
 }
+
+/// Rules that read lists of the case in place: a vote's dissenters and
+/// supporters named directly as the officials who answer, and those lists
+/// and the task's stakeholders compared as lists.
+const IN_PLACE_LISTS: &str = r#"
+[[rule]]
+id = "zz.in_place_dissent"
+kind = "avoidance"
+label_vi = "x"
+label_en = "x"
+cite = { source = "cd280" }
+for = "event"
+event = "vote"
+when = "e.dissent == e.dissent and e.in_favour != e.dissent and task.stakeholders == task.stakeholders"
+who = "e.dissent"
+behaviour = "upward_push"
+severity = "minor"
+
+[[rule]]
+id = "zz.in_place_favour"
+kind = "avoidance"
+label_vi = "x"
+label_en = "x"
+cite = { source = "cd280" }
+for = "event"
+event = "vote"
+who = "e.in_favour"
+behaviour = "upward_push"
+severity = "minor"
+"#;
+
+#[test]
+fn lists_read_in_place_name_their_officials_and_compare_as_lists() {
+    let extended =
+        Policy::from_toml_str(&format!("{BUNDLED_2023}{IN_PLACE_LISTS}"), "in-place.toml").unwrap();
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sc-collective.json");
+    let case = accountable::io::read_case(&path).unwrap();
+    let d = Evaluator::new(&extended)
+        .evaluate(&case, NaiveDate::from_ymd_opt(2025, 6, 30).unwrap())
+        .unwrap();
+    assert!(d.errors.is_empty(), "{:?}", d.errors);
+    let named = |rule: &str| {
+        let mut v: Vec<String> = d
+            .findings
+            .iter()
+            .filter(|f| f.rule.as_str() == rule)
+            .map(|f| f.official.to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(named("zz.in_place_dissent"), ["uv"]);
+    assert_eq!(named("zz.in_place_favour"), ["ct", "pct"]);
+}
