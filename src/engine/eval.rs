@@ -203,6 +203,60 @@ pub(crate) struct Env<'a, 'f> {
 
 type R<'a> = Result<V<'a>, RuntimeError>;
 
+/// The vectors of an [`Env`], kept by the thread between evaluations (in
+/// the engine's `Scratch`, as `EnvBuffers<'static>`, empty and borrowing
+/// nothing) so that their storage is allocated once.
+#[derive(Default)]
+pub(crate) struct EnvBuffers<'a> {
+    pub vars: Vec<V<'a>>,
+    pub memo: Vec<Option<V<'a>>>,
+    pub lists: Vec<V<'a>>,
+    pub building: Vec<V<'a>>,
+    pub owned: Vec<OfficialId>,
+}
+
+/// The most items a kept vector may have room for: storage an unusually
+/// large evaluation grew is freed rather than kept by the thread.
+const KEEP_AT_MOST: usize = 1 << 14;
+
+/// `v`, emptied, as a vector of the same layout under another lifetime,
+/// keeping its storage (collecting into a vector of the same size and
+/// alignment reuses the source's storage); storage past [`KEEP_AT_MOST`]
+/// items is freed.
+fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    if v.capacity() > KEEP_AT_MOST {
+        return Vec::new();
+    }
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
+}
+
+impl EnvBuffers<'_> {
+    /// The same vectors, emptied, for values of another lifetime.
+    pub(crate) fn reuse<'b>(self) -> EnvBuffers<'b> {
+        EnvBuffers {
+            vars: recycle(self.vars),
+            memo: recycle(self.memo),
+            lists: recycle(self.lists),
+            building: recycle(self.building),
+            owned: recycle(self.owned),
+        }
+    }
+}
+
+impl<'a> Env<'a, '_> {
+    /// Ends the evaluation, giving back its vectors.
+    pub(crate) fn into_buffers(self) -> EnvBuffers<'a> {
+        EnvBuffers {
+            vars: self.vars,
+            memo: self.memo,
+            lists: self.lists,
+            building: self.building,
+            owned: self.owned,
+        }
+    }
+}
+
 impl<'a, 'f> Env<'a, 'f> {
     fn event(&self, i: u32) -> Option<&'a Event> {
         self.facts.case.events().get(i as usize)
@@ -1501,3 +1555,45 @@ pub(crate) const _SLOTS: usize = slot::FIRST_LOCAL;
 // every node's result stays small to move.
 const _: () = assert!(std::mem::size_of::<V<'static>>() <= 24);
 const _: () = assert!(std::mem::size_of::<R<'static>>() <= 24);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recycled_vectors_keep_their_storage_and_no_items() {
+        let date = NaiveDate::from_ymd_opt(2024, 1, 2).unwrap_or_default();
+        let text = String::from("borrowed");
+        let mut v: Vec<V<'_>> = Vec::with_capacity(100);
+        v.extend([V::Str(&text), V::Date(date), V::None]);
+        let ptr = v.as_ptr() as usize;
+        let kept: Vec<V<'static>> = recycle(v);
+        assert!(kept.is_empty());
+        assert_eq!(kept.capacity(), 100);
+        assert_eq!(kept.as_ptr() as usize, ptr);
+        let mut m: Vec<Option<V<'static>>> = Vec::with_capacity(40);
+        m.push(Some(V::Date(date)));
+        let again: Vec<Option<V<'_>>> = recycle(m);
+        assert_eq!((again.len(), again.capacity()), (0, 40));
+        // Storage past the limit is freed, not kept.
+        let big: Vec<V<'static>> = Vec::with_capacity(KEEP_AT_MOST + 1);
+        assert_eq!(recycle::<_, V<'static>>(big).capacity(), 0);
+    }
+
+    #[test]
+    fn reused_buffers_are_empty_and_keep_their_storage() {
+        let text = String::from("borrowed");
+        let mut b = EnvBuffers::default();
+        b.vars.reserve(16);
+        b.vars.push(V::Str(&text));
+        b.lists.extend([V::None, V::Str(&text)]);
+        b.memo.push(Some(V::None));
+        b.owned.push(OfficialId::new("o1").unwrap());
+        let kept: EnvBuffers<'static> = b.reuse();
+        drop(text);
+        assert!(kept.vars.is_empty() && kept.memo.is_empty() && kept.lists.is_empty());
+        assert!(kept.building.is_empty() && kept.owned.is_empty());
+        assert!(kept.vars.capacity() >= 16 && kept.lists.capacity() >= 2);
+        assert!(kept.memo.capacity() >= 1 && kept.owned.capacity() >= 1);
+    }
+}

@@ -360,6 +360,8 @@ struct RawFinding {
 #[derive(Default)]
 struct Scratch {
     facts: facts::Buffers,
+    /// The storage of the interpreter's vectors.
+    env: eval::EnvBuffers<'static>,
     bindings: Vec<Binding>,
     officials: Vec<OfficialId>,
     /// This thread's copies of the officials' ids it puts in answers.
@@ -639,6 +641,10 @@ impl<'p> Evaluator<'p> {
                 .min(as_of)
         };
 
+        let (step_width, finding_width) = self.policy.plan.memo_widths;
+        let steps_len = step_width * task.steps.len();
+        // The interpreter's vectors, with the storage of the thread's last evaluation.
+        let buffers = std::mem::take(&mut scratch.env).reuse();
         let mut env = Env {
             facts: &facts,
             params: &[],
@@ -646,7 +652,8 @@ impl<'p> Evaluator<'p> {
             // they are first set, and are not cleared between bindings: the
             // checker lets a condition read only variables bound in it.
             vars: {
-                let mut v = Vec::with_capacity(16);
+                let mut v = buffers.vars;
+                v.reserve(16);
                 v.extend([
                     V::Task,
                     V::Lazy(eval::Lazy::AllEvents),
@@ -659,19 +666,18 @@ impl<'p> Evaluator<'p> {
             findings: &[],
             last_false: None,
             last_top: None,
-            // The steps' rows, with room for the rows of a few findings
+            // The steps' memo rows, with room for the rows of a few findings
             // (added after the findings are known).
             memo: {
-                let (step_width, finding_width) = self.policy.plan.memo_widths;
-                let steps_len = step_width * task.steps.len();
-                let mut m = Vec::with_capacity(steps_len + finding_width * FINDING_ROWS_AHEAD);
+                let mut m = buffers.memo;
+                m.reserve(steps_len + finding_width * FINDING_ROWS_AHEAD);
                 m.resize(steps_len, None);
                 m
             },
             memo_row: None,
-            lists: Vec::new(),
-            building: Vec::new(),
-            owned: Vec::new(),
+            lists: buffers.lists,
+            building: buffers.building,
+            owned: buffers.owned,
         };
         let mut params = self.policy.plan.params_cursor();
 
@@ -1430,7 +1436,7 @@ impl<'p> Evaluator<'p> {
         }
         debug_assert!(trace.is_sorted_by(|a, b| a.rule < b.rule));
         let task_facts = facts.task.clone();
-        drop(env);
+        scratch.env = env.into_buffers().reuse();
         scratch.facts = facts.into_buffers();
         scratch.give_back();
 
