@@ -16,6 +16,9 @@
 //! `BOUND_RR=ROUNDS` skips criterion and times the three forms in turns,
 //! round by round, for wall-clock ratios (see `rr_mode`), then corpus
 //! throughput against the parse-only floor the same way (`rr_throughput`).
+//! With `BOUND_IR`, `BOUND_WITHOUT=RULES` leaves rules out of the engine's
+//! policy (see `policy_without`), for what each rule costs
+//! (`benches/tools/rule_cost.py`).
 //!
 //! The hand-written form is what a programmer would write for this one policy:
 //! one pass over the events for the derived facts (as `src/engine/facts.rs`),
@@ -1748,6 +1751,67 @@ fn policy_with_copies(k: usize) -> Option<Policy> {
     Policy::from_toml_str(&out, "copies.toml").ok()
 }
 
+/// The bundled policy without the rules `spec` names (ids separated by
+/// commas; `p*` names every rule whose id starts with `p`), and the ids of
+/// the rules it names. A rule that an exception defeats or a consequence
+/// follows cannot be removed (they would name no rule), so it is kept with
+/// the condition `false` instead: it binds as before and never fires. What a rule costs
+/// is then the instructions of the whole policy less those of the policy
+/// without it, which takes in the exceptions and consequences its findings
+/// set off (`benches/tools/rule_cost.py` prints the table).
+fn policy_without(spec: &str) -> Result<(Policy, Vec<String>), String> {
+    let names = |id: &str| {
+        spec.split(',').any(|d| match d.strip_suffix('*') {
+            Some(prefix) => id.starts_with(prefix),
+            None => !d.is_empty() && id == d,
+        })
+    };
+    let mut doc: toml::Table =
+        toml::from_str(accountable::policy::BUNDLED_2023).map_err(|e| e.to_string())?;
+    let Some(toml::Value::Array(rules)) = doc.get_mut("rule") else {
+        return Err("no [[rule]] in the bundled policy".into());
+    };
+    let id_of = |r: &toml::Value| {
+        r.get("id")
+            .and_then(toml::Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    // Named by an exception (`defeats`) or a consequence (`on_rules`).
+    let defeated: Vec<String> = rules
+        .iter()
+        .flat_map(|r| ["defeats", "on_rules"].map(|k| r.get(k).and_then(toml::Value::as_array)))
+        .flatten()
+        .flatten()
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect();
+    let named: Vec<String> = rules.iter().map(id_of).filter(|id| names(id)).collect();
+    for d in spec.split(',').filter(|d| !d.is_empty()) {
+        let prefix = d.strip_suffix('*');
+        if !named
+            .iter()
+            .any(|id| prefix.map_or(id == d, |p| id.starts_with(p)))
+        {
+            return Err(format!("no rule of the bundled policy is `{d}`"));
+        }
+    }
+    rules.retain(|r| {
+        let id = id_of(r);
+        !names(&id) || defeated.contains(&id)
+    });
+    for r in rules.iter_mut() {
+        let id = id_of(r);
+        if names(&id)
+            && let Some(t) = r.as_table_mut()
+        {
+            t.insert("when".into(), toml::Value::String("false".into()));
+        }
+    }
+    let text = toml::to_string(&doc).map_err(|e| e.to_string())?;
+    let policy = Policy::from_toml_str(&text, "without.toml").map_err(|e| e.to_string())?;
+    Ok((policy, named))
+}
+
 /// `BOUND_IR=REPS BOUND_ONLY=FORM/N`: FORM is `engine_off`, `engine_on`,
 /// `into_off`, `into_on` (the engine refilling one answer, `evaluate_into`)
 /// or `hand` on the generated task with N events, `rules` (engine, explanation
@@ -1758,6 +1822,26 @@ fn policy_with_copies(k: usize) -> Option<Policy> {
 /// default corpus, validated first, each evaluated once (count `run_mix`,
 /// `run_mix_into` or `run_mix_hand`, ÷ N). Generic instances
 /// share a name in callgrind's output, so one form per run.
+/// `BOUND_WITHOUT=RULES` runs the engine forms (other than `rules`) on
+/// [`policy_without`], with no check against the hand-written rules.
+/// `policy`, or with `BOUND_WITHOUT` set, [`policy_without`] it (saying
+/// which rules it leaves out; `None` when it does not load).
+fn without(policy: Policy) -> Option<Policy> {
+    let Ok(spec) = std::env::var("BOUND_WITHOUT") else {
+        return Some(policy);
+    };
+    match policy_without(&spec) {
+        Ok((p, named)) => {
+            eprintln!("bound: without {}", named.join(", "));
+            Some(p)
+        }
+        Err(e) => {
+            eprintln!("bound: BOUND_WITHOUT={spec}: {e}");
+            None
+        }
+    }
+}
+
 fn ir_mode(reps: usize) {
     let only = std::env::var("BOUND_ONLY").unwrap_or_else(|_| "engine_off/10".into());
     let (form, n) = only.split_once('/').unwrap_or(("engine_off", "10"));
@@ -1790,11 +1874,16 @@ fn ir_mode(reps: usize) {
             return;
         };
         let cases = default_corpus(n);
-        let labelled: Vec<(&str, &ValidCase, NaiveDate)> = cases
-            .iter()
-            .map(|c| ("default corpus", c, bench_as_of()))
-            .collect();
-        check(&policy, &labelled);
+        let Some(policy) = without(policy) else {
+            return;
+        };
+        if std::env::var_os("BOUND_WITHOUT").is_none() {
+            let labelled: Vec<(&str, &ValidCase, NaiveDate)> = cases
+                .iter()
+                .map(|c| ("default corpus", c, bench_as_of()))
+                .collect();
+            check(&policy, &labelled);
+        }
         let found = match form {
             "mix_hand" => run_mix_hand(&cases),
             "mix_on" => run_mix(&Evaluator::new(&policy).explain(true), &cases),
@@ -1815,11 +1904,11 @@ fn ir_mode(reps: usize) {
     let Some(policy) = (if form == "rules" {
         policy_with_copies(n)
     } else {
-        Policy::bundled().ok()
+        Policy::bundled().ok().and_then(without)
     }) else {
         return;
     };
-    if form != "rules" {
+    if form != "rules" && std::env::var_os("BOUND_WITHOUT").is_none() {
         check(&policy, &[("generated", &case, bench_as_of())]);
     }
     let off = Evaluator::new(&policy).explain(false);
