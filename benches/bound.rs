@@ -1755,10 +1755,10 @@ fn policy_with_copies(k: usize) -> Option<Policy> {
 /// commas; `p*` names every rule whose id starts with `p`), and the ids of
 /// the rules it names. A rule that an exception defeats or a consequence
 /// follows cannot be removed (they would name no rule), so it is kept with
-/// the condition `false` instead: it binds as before and never fires. What a rule costs
-/// is then the instructions of the whole policy less those of the policy
-/// without it, which takes in the exceptions and consequences its findings
-/// set off (`benches/tools/rule_cost.py` prints the table).
+/// the condition `false` instead: it binds as before and never fires. What
+/// a rule costs is then the instructions of the whole policy less those of
+/// the policy without it, which takes in the exceptions and consequences
+/// its findings set off (`benches/tools/rule_cost.py` prints the table).
 fn policy_without(spec: &str) -> Result<(Policy, Vec<String>), String> {
     let names = |id: &str| {
         spec.split(',').any(|d| match d.strip_suffix('*') {
@@ -1812,18 +1812,6 @@ fn policy_without(spec: &str) -> Result<(Policy, Vec<String>), String> {
     Ok((policy, named))
 }
 
-/// `BOUND_IR=REPS BOUND_ONLY=FORM/N`: FORM is `engine_off`, `engine_on`,
-/// `into_off`, `into_on` (the engine refilling one answer, `evaluate_into`)
-/// or `hand` on the generated task with N events, `rules` (engine, explanation
-/// off, 10 events) with the avoidance rules copied N times, `corpus_floor`
-/// / `corpus_full` (REPS ignored) over N tasks of the default corpus read
-/// from JSON Lines, or `mix_off` / `mix_on` / `mix_into_off` /
-/// `mix_into_on` / `mix_hand` (REPS ignored): the first N tasks of the
-/// default corpus, validated first, each evaluated once (count `run_mix`,
-/// `run_mix_into` or `run_mix_hand`, ÷ N). Generic instances
-/// share a name in callgrind's output, so one form per run.
-/// `BOUND_WITHOUT=RULES` runs the engine forms (other than `rules`) on
-/// [`policy_without`], with no check against the hand-written rules.
 /// Evaluates each case once, uncounted, as `check` does before the
 /// counted runs: otherwise the first evaluation's allocations, which may
 /// find the allocator's free chunks still to be consolidated (about 34k
@@ -1857,6 +1845,19 @@ fn without(policy: Policy) -> Option<Policy> {
     }
 }
 
+/// `BOUND_IR=REPS BOUND_ONLY=FORM/N`: FORM is `engine_off`, `engine_on`,
+/// `into_off`, `into_on` (the engine refilling one answer, `evaluate_into`)
+/// or `hand` on the generated task with N events, `rules` (engine, explanation
+/// off, 10 events) with the avoidance rules copied N times, `corpus_floor`
+/// / `corpus_full` (REPS ignored) over N tasks of the default corpus read
+/// from JSON Lines, or `mix_off` / `mix_on` / `mix_into_off` /
+/// `mix_into_on` / `mix_hand` (REPS ignored): the first N tasks of the
+/// default corpus, validated first, each evaluated once (count `run_mix`,
+/// `run_mix_into` or `run_mix_hand`, ÷ N). Generic instances
+/// share a name in callgrind's output, so one form per run.
+/// `BOUND_WITHOUT=RULES` runs the engine forms (other than `rules`) on
+/// [`policy_without`], with no check against the hand-written rules; each
+/// case is evaluated once first, uncounted ([`warm_up`]), as for `rules`.
 fn ir_mode(reps: usize) {
     let only = std::env::var("BOUND_ONLY").unwrap_or_else(|_| "engine_off/10".into());
     let (form, n) = only.split_once('/').unwrap_or(("engine_off", "10"));
