@@ -695,6 +695,52 @@ fn a_parameter_of_i64_max_overflows_at_run_time_into_errors() {
 }
 
 #[test]
+fn an_exception_that_fails_at_run_time_is_reported_with_the_trace_off_and_on() {
+    // The rule fires; the exception that could defeat it overflows.
+    let name = "bad-param-i64-max.toml";
+    let text = read(name).replace(
+        r#"when = "param.huge + 1 > 0""#,
+        r#"when = "param.huge > 0""#,
+    ) + r#"
+[[rule]]
+id = "exc.overflow"
+kind = "exception"
+label_vi = "Ngoại lệ"
+label_en = "An exception"
+cite = { source = "nd157", article = "10" }
+defeats = ["avoid.overflow"]
+when = "param.huge + 1 > 0"
+"#;
+    let p = load(&text, name).unwrap();
+    let case = case_from_str(&dept(), "dept.json").unwrap();
+    for explain in [false, true] {
+        let d = no_panic("evaluating the exception", || {
+            Evaluator::new(&p)
+                .explain(explain)
+                .evaluate(&case, date(2025, 6, 30))
+        })
+        .unwrap();
+        let errors: Vec<&str> = d.errors.iter().map(|e| e.rule.as_str()).collect();
+        assert_eq!(
+            errors,
+            ["exc.overflow"],
+            "explain {explain}: {:?}",
+            d.errors
+        );
+        match &d.errors[0].outcome {
+            Outcome::Error { message } => {
+                assert!(message.contains("integer overflow"), "{message}");
+            }
+            other => panic!("expected an error outcome, got {other:?}"),
+        }
+        // The exception did not hold, so the finding stands.
+        assert_eq!(d.findings.len(), 1, "explain {explain}");
+        assert!(d.findings[0].defeated_by.is_none());
+        assert_eq!(d.trace.is_empty(), !explain);
+    }
+}
+
+#[test]
 fn bounds_at_i64_max_are_not_a_panic() {
     // `x > i64::MAX and x < 5` can never hold; the bound analysis once
     // computed `i64::MAX + 1` for it. It may call the rule dead, nothing else.
