@@ -1229,7 +1229,14 @@ impl<'p> Evaluator<'p> {
             }
         }
         permute_in_place(&mut views, order);
-        for xi in 0..n_exc {
+        // Without the trace, only the exceptions that failed are reported:
+        // none to look at when none failed.
+        let to_report = if explain || exc_errors.iter().any(Option::is_some) {
+            n_exc
+        } else {
+            0
+        };
+        for xi in 0..to_report {
             let Some((xri, xr)) = exception(xi) else {
                 continue;
             };
@@ -1290,11 +1297,8 @@ impl<'p> Evaluator<'p> {
             )
             // Only past u32::MAX list items in one evaluation is there no list.
             .unwrap_or(V::None);
-        for (ri, rule) in rules
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.kind == RuleKind::Consequence)
-        {
+        let indexed = |ri: &usize| rules.get(*ri).map(|r| (*ri, r));
+        for (ri, rule) in self.policy.plan.consequences.iter().filter_map(indexed) {
             let mut fired = 0;
             let mut matched = 0;
             let mut first_false = None;

@@ -17,6 +17,8 @@ use crate::policy::{Body, Param, Rule, RuleKind, RuleVersion, Scope};
 pub(crate) struct Plan {
     /// Indexes (into the policy's rules) of the exceptions, in policy order.
     pub exceptions: Vec<usize>,
+    /// Indexes of the consequence rules, in policy order.
+    pub consequences: Vec<usize>,
     /// For each rule: positions in `exceptions` of those that name it in
     /// `defeats` in any version, in policy order.
     pub defeaters: Vec<Vec<usize>>,
@@ -40,12 +42,16 @@ pub(crate) struct Plan {
 impl Plan {
     /// Derives the plan of a list of rules.
     pub(crate) fn new(rules: &[Rule], params: &[Param]) -> Plan {
-        let exceptions: Vec<usize> = rules
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.kind == RuleKind::Exception)
-            .map(|(i, _)| i)
-            .collect();
+        let of_kind = |kinds: &[RuleKind]| -> Vec<usize> {
+            rules
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| kinds.contains(&r.kind))
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let exceptions = of_kind(&[RuleKind::Exception]);
+        let consequences = of_kind(&[RuleKind::Consequence]);
         let defeaters = rules
             .iter()
             .map(|r| {
@@ -98,6 +104,7 @@ impl Plan {
         }
         Plan {
             exceptions,
+            consequences,
             defeaters,
             event_kind,
             param_epochs,
