@@ -177,6 +177,9 @@ impl RuntimeError {
 }
 
 pub(crate) struct Env<'a, 'f> {
+    /// Whether to record which part of a condition was false (for the
+    /// trace and the exception checks of an explained answer).
+    pub explain: bool,
     /// The span of the last part of an `and` spine found false.
     pub last_false: Option<crate::policy::expr::Span>,
     /// The condition [`Env::test_top`] last found false.
@@ -548,14 +551,15 @@ impl<'a, 'f> Env<'a, 'f> {
 
     /// Evaluates a condition in a boolean context: `true` only for `true`.
     ///
-    /// Along the spine of `and`s, the last part that was false is recorded,
-    /// so that [`Env::first_false`] need not evaluate the condition again.
+    /// Along the spine of `and`s, the last part that was false is recorded
+    /// (when explaining), so that [`Env::first_false`] need not evaluate the
+    /// condition again.
     pub(crate) fn test(&mut self, mut e: &'a Expr) -> Result<bool, RuntimeError> {
         // Chains of `and` lean right (see `plan::lean_right`): walk them in a loop.
         while let Node::And(a, b) = &e.node {
             // A part is tested here rather than by a call of `test` on it.
             if !self.test_part(a)? {
-                if !matches!(a.node, Node::And(..)) {
+                if self.explain && !matches!(a.node, Node::And(..)) {
                     self.last_false = Some(a.span);
                 }
                 return Ok(false);
@@ -563,15 +567,19 @@ impl<'a, 'f> Env<'a, 'f> {
             e = b;
         }
         let r = self.test_part(e)?;
-        if !r {
+        if !r && self.explain {
             self.last_false = Some(e.span);
         }
         Ok(r)
     }
 
     /// Evaluates a condition as the top of a rule's `when`, so that
-    /// [`Env::first_false`] can answer from what it recorded.
+    /// [`Env::first_false`] can answer from what it recorded. Without an
+    /// explanation nothing asks which part was false, so nothing is recorded.
     pub(crate) fn test_top(&mut self, e: &'a Expr) -> Result<bool, RuntimeError> {
+        if !self.explain {
+            return self.test(e);
+        }
         self.last_false = None;
         let r = self.test(e);
         self.last_top = match r {

@@ -646,6 +646,7 @@ impl<'p> Evaluator<'p> {
         // The interpreter's vectors, with the storage of the thread's last evaluation.
         let buffers = std::mem::take(&mut scratch.env).reuse();
         let mut env = Env {
+            explain,
             facts: &facts,
             params: &[],
             // The fixed variables; the slots of bound variables are added as
