@@ -791,6 +791,13 @@ impl<'p> Evaluator<'p> {
                 }
                 continue;
             }
+            let reads_params = self
+                .policy
+                .plan
+                .reads_params
+                .get(ri)
+                .copied()
+                .unwrap_or(true);
             let mut fired = 0usize;
             let mut in_force = 0usize;
             let mut first_false: Option<&'static str> = None;
@@ -800,7 +807,9 @@ impl<'p> Evaluator<'p> {
                     continue;
                 };
                 in_force += 1;
-                env.params = params.at(b.act_date);
+                if reads_params {
+                    env.params = params.at(b.act_date);
+                }
                 if let Some(slot) = env.vars.get_mut(3) {
                     *slot = bound_value(b.b1);
                 }

@@ -19,6 +19,10 @@ pub(crate) struct Plan {
     pub exceptions: Vec<usize>,
     /// Indexes of the consequence rules, in policy order.
     pub consequences: Vec<usize>,
+    /// For each rule: whether any condition of any of its versions reads a
+    /// parameter. The main loop looks up the parameter values in force
+    /// only for the rules that read them.
+    pub reads_params: Vec<bool>,
     /// For each rule: positions in `exceptions` of those that name it in
     /// `defeats` in any version, in policy order.
     pub defeaters: Vec<Vec<usize>>,
@@ -70,6 +74,15 @@ impl Plan {
                     .collect()
             })
             .collect();
+        let reads_params = rules
+            .iter()
+            .map(|r| {
+                r.versions
+                    .iter()
+                    .flat_map(|v| v.conds())
+                    .any(|c| reads_param(&c.expr))
+            })
+            .collect();
         let event_kind = rules
             .iter()
             .map(|r| match r.versions.first().map(|v| &v.body) {
@@ -105,6 +118,7 @@ impl Plan {
         Plan {
             exceptions,
             consequences,
+            reads_params,
             defeaters,
             event_kind,
             param_epochs,
@@ -165,6 +179,11 @@ impl<'p> ParamCursor<'p> {
             }
         }
     }
+}
+
+/// Whether `e` reads a parameter (`param.NAME`) anywhere.
+fn reads_param(e: &Expr) -> bool {
+    matches!(e.node, Node::Param(_)) || e.node.children().into_iter().any(reads_param)
 }
 
 /// What a rule's conditions are evaluated with in slot 3, for sharing
@@ -408,6 +427,29 @@ pub(crate) fn memoise(rules: &mut [Rule]) -> (usize, usize) {
 mod tests {
     use super::*;
     use crate::policy::Policy;
+
+    #[test]
+    fn rules_that_read_a_parameter_are_flagged_in_every_policy_version() {
+        // The oracle is the conditions' text, not the tree the plan walks.
+        let mut flagged = 0;
+        for p in [Policy::bundled(), Policy::bundled_2025()] {
+            let Ok(p) = p else {
+                panic!("the bundled policies load");
+            };
+            let plan = Plan::new(&p.rules, &p.params);
+            for (i, r) in p.rules.iter().enumerate() {
+                let by_text = r
+                    .versions
+                    .iter()
+                    .flat_map(|v| v.conds())
+                    .any(|c| c.text.contains("param."));
+                assert_eq!(plan.reads_params.get(i), Some(&by_text), "{}", r.id);
+                flagged += usize::from(by_text);
+            }
+        }
+        // Some rules read one, nested ones among them (`count(…) >= param.…`).
+        assert!(flagged > 0);
+    }
 
     #[test]
     fn every_exception_is_listed_as_a_defeater_of_the_rules_it_names() {
