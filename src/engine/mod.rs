@@ -815,7 +815,7 @@ impl<'p> Evaluator<'p> {
                 }
                 // Shared sub-expressions are kept per step (see `plan::memoise`).
                 env.memo_row = match b.b1 {
-                    Some(Bound::Step(i)) => Some(i as usize * self.policy.plan.memo_widths.0),
+                    Some(Bound::Step(i)) => Some(i as usize * step_width),
                     _ => None,
                 };
                 let ok = match &version.when {
@@ -1289,8 +1289,7 @@ impl<'p> Evaluator<'p> {
         // Consequences of standing findings.
         env.findings = &views;
         // Memo rows of the findings, after the steps' (see `plan::memoise`).
-        let (step_width, finding_width) = self.policy.plan.memo_widths;
-        let findings_memo = step_width * task.steps.len();
+        let findings_memo = steps_len;
         // Grown exactly: a doubled vector may reach glibc's large requests,
         // which cost a consolidation of the small free chunks.
         let memo_len = findings_memo + finding_width * findings.len();

@@ -46,16 +46,16 @@ pub(crate) struct Plan {
 impl Plan {
     /// Derives the plan of a list of rules.
     pub(crate) fn new(rules: &[Rule], params: &[Param]) -> Plan {
-        let of_kind = |kinds: &[RuleKind]| -> Vec<usize> {
+        let of_kind = |kind: RuleKind| -> Vec<usize> {
             rules
                 .iter()
                 .enumerate()
-                .filter(|(_, r)| kinds.contains(&r.kind))
+                .filter(|(_, r)| r.kind == kind)
                 .map(|(i, _)| i)
                 .collect()
         };
-        let exceptions = of_kind(&[RuleKind::Exception]);
-        let consequences = of_kind(&[RuleKind::Consequence]);
+        let exceptions = of_kind(RuleKind::Exception);
+        let consequences = of_kind(RuleKind::Consequence);
         let defeaters = rules
             .iter()
             .map(|r| {
