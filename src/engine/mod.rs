@@ -802,8 +802,22 @@ impl<'p> Evaluator<'p> {
             let mut in_force = 0usize;
             let mut first_false: Option<&'static str> = None;
             let mut error: Option<String> = None;
+            // A rule of one version chosen by the act's date is in force for
+            // a binding when that version is on its date.
+            let only = match rule.versions.as_slice() {
+                [v] if self.options.judge_by == JudgeBy::ActDate
+                    && v.transition == Transition::ActDate =>
+                {
+                    Some(v)
+                }
+                _ => None,
+            };
             for b in bindings.iter() {
-                let Some((vi, version)) = self.version_for(rule, b.act_date, as_of) else {
+                let found = match only {
+                    Some(v) => v.in_force(b.act_date).then_some((0, v)),
+                    None => self.version_for(rule, b.act_date, as_of),
+                };
+                let Some((vi, version)) = found else {
                     continue;
                 };
                 in_force += 1;
