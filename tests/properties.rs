@@ -176,6 +176,25 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(32))]
 
+    /// An explained answer is the answer without explanation, with the
+    /// trace and the first false part of each exception that did not apply.
+    #[test]
+    fn the_explanation_changes_nothing_else(n in 0usize..10_000, seed in 0u64..50, as_of in as_of_strategy(), review in any::<bool>()) {
+        let c = case(n, seed);
+        let judge = if review { JudgeBy::ReviewDate } else { JudgeBy::ActDate };
+        let ev = |explain| Evaluator::new(policy()).explain(explain).judge_by(judge);
+        let Ok(mut on) = ev(true).evaluate(&c, as_of) else { return Ok(()) };
+        let off = ev(false).evaluate(&c, as_of).unwrap();
+        prop_assert!(off.trace.is_empty());
+        prop_assert!(!on.trace.is_empty());
+        on.trace.clear();
+        for x in on.findings.iter_mut().flat_map(|f| f.exceptions.iter_mut()) {
+            prop_assert_eq!(x.first_false.is_some(), !x.applied);
+            x.first_false = None;
+        }
+        prop_assert_eq!(on, off);
+    }
+
     #[test]
     fn reordering_rules_changes_nothing(order in 0u64..1_000, n in 0usize..10_000, seed in 0u64..50, as_of in as_of_strategy()) {
         let shuffled = Policy::from_toml_str(&shuffled_policy(order), "shuffled.toml").unwrap();
