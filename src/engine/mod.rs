@@ -520,6 +520,20 @@ impl<'p> Evaluator<'p> {
         }
     }
 
+    /// The version of a rule of one version chosen by the act's date, under
+    /// act-date judging: [`Evaluator::version_for`] an act is then that
+    /// version when it is in force on the act's date, and none otherwise.
+    fn only_version<'r>(&self, rule: &'r Rule) -> Option<&'r RuleVersion> {
+        match rule.versions.as_slice() {
+            [v] if self.options.judge_by == JudgeBy::ActDate
+                && v.transition == Transition::ActDate =>
+            {
+                Some(v)
+            }
+            _ => None,
+        }
+    }
+
     /// Evaluates one case as of `as_of`.
     ///
     /// The working vectors (facts, bindings, raw findings) are kept by the
@@ -802,16 +816,7 @@ impl<'p> Evaluator<'p> {
             let mut in_force = 0usize;
             let mut first_false: Option<&'static str> = None;
             let mut error: Option<String> = None;
-            // A rule of one version chosen by the act's date is in force for
-            // a binding when that version is on its date.
-            let only = match rule.versions.as_slice() {
-                [v] if self.options.judge_by == JudgeBy::ActDate
-                    && v.transition == Transition::ActDate =>
-                {
-                    Some(v)
-                }
-                _ => None,
-            };
+            let only = self.only_version(rule);
             for b in bindings.iter() {
                 let found = match only {
                     Some(v) => v.in_force(b.act_date).then_some((0, v)),
@@ -1327,11 +1332,16 @@ impl<'p> Evaluator<'p> {
             let mut first_false = None;
             let mut error = None;
             let mut in_force = false;
+            let only = self.only_version(rule);
             for (fi, f) in findings.iter().enumerate() {
                 if !f.stands() {
                     continue;
                 }
-                let Some((_, v)) = self.version_for(rule, f.act_date, as_of) else {
+                let found = match only {
+                    Some(v) => v.in_force(f.act_date).then_some((0, v)),
+                    None => self.version_for(rule, f.act_date, as_of),
+                };
+                let Some((_, v)) = found else {
                     continue;
                 };
                 in_force = true;
