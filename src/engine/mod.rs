@@ -521,8 +521,10 @@ impl<'p> Evaluator<'p> {
     }
 
     /// The version of a rule of one version chosen by the act's date, under
-    /// act-date judging: [`Evaluator::version_for`] an act is then that
-    /// version when it is in force on the act's date, and none otherwise.
+    /// act-date judging. [`Evaluator::version_for`] then gives it for an act
+    /// on a day it is in force and nothing otherwise, so the loops over
+    /// bindings and findings find it once per rule and test only its dates
+    /// ([`Evaluator::version_of`]).
     fn only_version<'r>(&self, rule: &'r Rule) -> Option<&'r RuleVersion> {
         match rule.versions.as_slice() {
             [v] if self.options.judge_by == JudgeBy::ActDate
@@ -531,6 +533,22 @@ impl<'p> Evaluator<'p> {
                 Some(v)
             }
             _ => None,
+        }
+    }
+
+    /// [`Evaluator::version_for`], by the dates of `only` when the rule has
+    /// one ([`Evaluator::only_version`]).
+    #[inline]
+    fn version_of<'r>(
+        &self,
+        rule: &'r Rule,
+        only: Option<&'r RuleVersion>,
+        act: NaiveDate,
+        as_of: NaiveDate,
+    ) -> Option<(usize, &'r RuleVersion)> {
+        match only {
+            Some(v) => v.in_force(act).then_some((0, v)),
+            None => self.version_for(rule, act, as_of),
         }
     }
 
@@ -818,11 +836,7 @@ impl<'p> Evaluator<'p> {
             let mut error: Option<String> = None;
             let only = self.only_version(rule);
             for b in bindings.iter() {
-                let found = match only {
-                    Some(v) => v.in_force(b.act_date).then_some((0, v)),
-                    None => self.version_for(rule, b.act_date, as_of),
-                };
-                let Some((vi, version)) = found else {
+                let Some((vi, version)) = self.version_of(rule, only, b.act_date, as_of) else {
                     continue;
                 };
                 in_force += 1;
@@ -1337,11 +1351,7 @@ impl<'p> Evaluator<'p> {
                 if !f.stands() {
                     continue;
                 }
-                let found = match only {
-                    Some(v) => v.in_force(f.act_date).then_some((0, v)),
-                    None => self.version_for(rule, f.act_date, as_of),
-                };
-                let Some((_, v)) = found else {
+                let Some((_, v)) = self.version_of(rule, only, f.act_date, as_of) else {
                     continue;
                 };
                 in_force = true;
@@ -1558,7 +1568,62 @@ fn bound_value<'a>(b: Option<Bound>) -> V<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::{permute_in_place, range};
+    use super::{Evaluator, JudgeBy, permute_in_place, range};
+    use crate::policy::Policy;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn a_rule_of_one_version_is_found_by_its_dates_as_version_for_finds_it() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        // A dated rule of our own whose transitional clause picks the
+        // version in force on the review date.
+        let ours = format!(
+            "{}\n[[rule]]\nid = \"avoid.zz_review\"\nkind = \"avoidance\"\nlabel_vi = \"x\"\n\
+             label_en = \"x\"\ncite = {{ source = \"cd280\" }}\nfor = \"step\"\n\
+             valid_from = 2025-01-01\nvalid_until = 2025-09-01\ntransition = \"review_date\"\n\
+             when = \"task.novel\"\nwho = \"step.assignee\"\nbehaviour = \"no_proposal\"\nseverity = \"minor\"\n",
+            crate::policy::BUNDLED_2023
+        );
+        let mut shortcuts = 0;
+        for p in [
+            Policy::bundled(),
+            Policy::bundled_2025(),
+            Policy::from_toml_str(&ours, "ours.toml"),
+        ] {
+            let Ok(p) = p else {
+                panic!("the policies load");
+            };
+            for judge in [JudgeBy::ActDate, JudgeBy::ReviewDate] {
+                let ev = Evaluator::new(&p).judge_by(judge);
+                for rule in p.rules() {
+                    let only = ev.only_version(rule);
+                    shortcuts += usize::from(only.is_some());
+                    let as_of_days = [
+                        day(2018, 6, 21),
+                        day(2024, 3, 1),
+                        day(2025, 7, 1),
+                        day(2026, 6, 30),
+                    ];
+                    for as_of in as_of_days {
+                        for n in 0..120 {
+                            let act = day(2017, 1, 1) + chrono::Duration::days(n * 31);
+                            let by = |v: Option<(usize, &crate::policy::RuleVersion)>| {
+                                v.map(|(i, v)| (i, std::ptr::from_ref(v)))
+                            };
+                            assert_eq!(
+                                by(ev.version_of(rule, only, act, as_of)),
+                                by(ev.version_for(rule, act, as_of)),
+                                "{} {judge:?} act {act} as of {as_of}",
+                                rule.id
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        // Under act-date judging nearly every rule takes the shortcut, and none under review-date judging.
+        assert!(shortcuts > 50, "{shortcuts}");
+    }
 
     /// Every permutation of `0..n`, in lexicographic order.
     fn permutations(n: usize) -> Vec<Vec<usize>> {
