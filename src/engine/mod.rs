@@ -757,18 +757,21 @@ impl<'p> Evaluator<'p> {
         acc_sources.resize_with(steps.len(), Vec::new);
         raw.clear();
         raw_evidence.clear();
+        // The steps' bindings, the same for every rule bound to a step, are
+        // made once and kept first; each rule bound to the task or to events
+        // adds its own after them.
+        let n_steps = task.steps.len();
+        bindings.clear();
+        bindings.extend((0..n_steps).map(|i| Binding {
+            b1: Some(Bound::Step(i as u32)),
+            act_date: step_date(i),
+            step: Some(i as u32),
+            default_evidence: None,
+        }));
         for (ri, rule) in rules.iter().enumerate() {
-            bindings.clear();
-            let step_binding = |i: usize| Binding {
-                b1: Some(Bound::Step(i as u32)),
-                act_date: step_date(i),
-                step: Some(i as u32),
-                default_evidence: None,
-            };
-            match rule.kind {
-                RuleKind::Accountability => {
-                    bindings.extend((0..task.steps.len()).map(step_binding));
-                }
+            bindings.truncate(n_steps);
+            let of_steps = match rule.kind {
+                RuleKind::Accountability => true,
                 RuleKind::Avoidance => {
                     let Some(Body::Avoidance {
                         scope, event_kind, ..
@@ -783,7 +786,7 @@ impl<'p> Evaluator<'p> {
                             step: None,
                             default_evidence: None,
                         }),
-                        Scope::Step => bindings.extend((0..task.steps.len()).map(step_binding)),
+                        Scope::Step => {}
                         Scope::Event => {
                             let event_binding = |i: u32| Binding {
                                 b1: Some(Bound::Event(i)),
@@ -809,10 +812,17 @@ impl<'p> Evaluator<'p> {
                             }
                         }
                     }
+                    *scope == Scope::Step
                 }
                 _ => continue,
+            };
+            let bound = if of_steps {
+                bindings.get(..n_steps)
+            } else {
+                bindings.get(n_steps..)
             }
-            if bindings.is_empty() {
+            .unwrap_or(&[]);
+            if bound.is_empty() {
                 if explain {
                     trace.push(RuleTrace {
                         rule: rule.id.clone(),
@@ -835,7 +845,7 @@ impl<'p> Evaluator<'p> {
             let mut first_false: Option<&'static str> = None;
             let mut error: Option<String> = None;
             let only = self.only_version(rule);
-            for b in bindings.iter() {
+            for b in bound {
                 let Some((vi, version)) = self.version_of(rule, only, b.act_date, as_of) else {
                     continue;
                 };
