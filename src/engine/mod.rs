@@ -751,6 +751,16 @@ impl<'p> Evaluator<'p> {
         } = &mut *scratch;
         trace_rank.clear();
         let rank_of = |ri: usize| self.policy.plan.trace_rank.get(ri).copied().unwrap_or(0);
+        // Whether rule `ri` reads a parameter: only then are the values in
+        // force on its binding's date looked up.
+        let reads_params = |ri: usize| {
+            self.policy
+                .plan
+                .reads_params
+                .get(ri)
+                .copied()
+                .unwrap_or(true)
+        };
         for v in acc_sources.iter_mut() {
             v.clear();
         }
@@ -833,13 +843,7 @@ impl<'p> Evaluator<'p> {
                 }
                 continue;
             }
-            let reads_params = self
-                .policy
-                .plan
-                .reads_params
-                .get(ri)
-                .copied()
-                .unwrap_or(true);
+            let reads = reads_params(ri);
             let mut fired = 0usize;
             let mut in_force = 0usize;
             let mut first_false: Option<&'static str> = None;
@@ -850,7 +854,7 @@ impl<'p> Evaluator<'p> {
                     continue;
                 };
                 in_force += 1;
-                if reads_params {
+                if reads {
                     env.params = params.at(b.act_date);
                 }
                 if let Some(slot) = env.vars.get_mut(3) {
@@ -1023,7 +1027,7 @@ impl<'p> Evaluator<'p> {
                     .and_then(|(ri, _)| plan.defeaters.get(*ri))
                     .map_or(&[][..], Vec::as_slice);
                 for &xi in candidates {
-                    let Some((_, xr)) = exception(xi) else {
+                    let Some((xri, xr)) = exception(xi) else {
                         continue;
                     };
                     let Some((_, xv)) = self.version_for(xr, step_date(si), as_of) else {
@@ -1047,7 +1051,9 @@ impl<'p> Evaluator<'p> {
                     let Some(c) = when_by_scope.get(&TargetScope::Step) else {
                         continue;
                     };
-                    env.params = params.at(step_date(si));
+                    if reads_params(xri) {
+                        env.params = params.at(step_date(si));
+                    }
                     set_var(&mut env.vars, 3, V::Step(si as u32));
                     let official = env.own(a.official.clone());
                     set_var(&mut env.vars, 4, official);
@@ -1121,7 +1127,7 @@ impl<'p> Evaluator<'p> {
             let mut checks = pools.checks.pop().unwrap_or_default();
             checks.reserve(candidates.len());
             for &xi in candidates {
-                let Some((_, xr)) = exception(xi) else {
+                let Some((xri, xr)) = exception(xi) else {
                     continue;
                 };
                 let Some((_, xv)) = self.version_for(xr, rf.binding.act_date, as_of) else {
@@ -1145,7 +1151,9 @@ impl<'p> Evaluator<'p> {
                 let Some(c) = when_by_scope.get(&rf.scope) else {
                     continue;
                 };
-                env.params = params.at(rf.binding.act_date);
+                if reads_params(xri) {
+                    env.params = params.at(rf.binding.act_date);
+                }
                 set_var(&mut env.vars, 3, bound_value(rf.binding.b1));
                 set_var(&mut env.vars, 4, V::Off(&rf.official));
                 let applied = match env.test_top(&c.expr) {
@@ -1384,7 +1392,9 @@ impl<'p> Evaluator<'p> {
                 }
                 matched += 1;
                 env.memo_row = Some(findings_memo + fi * finding_width);
-                env.params = params.at(f.act_date);
+                if reads_params(ri) {
+                    env.params = params.at(f.act_date);
+                }
                 set_var(&mut env.vars, 3, V::Finding(fi as u32));
                 set_var(&mut env.vars, 4, standing_list);
                 let ok = match &v.when {
