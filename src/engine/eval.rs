@@ -226,7 +226,7 @@ const KEEP_AT_MOST: usize = 1 << 14;
 /// keeping its storage (collecting into a vector of the same size and
 /// alignment reuses the source's storage); storage past [`KEEP_AT_MOST`]
 /// items is freed.
-fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+pub(crate) fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
     if v.capacity() > KEEP_AT_MOST {
         return Vec::new();
     }

@@ -380,6 +380,8 @@ struct Scratch {
     rank: Vec<usize>,
     /// For each entry of the trace: its rule's place in the trace's order.
     trace_rank: Vec<usize>,
+    /// The storage of the findings' views for the consequence rules.
+    views: Vec<FindingView<'static>>,
     /// Empty vectors with storage, taken from an answer given back to
     /// [`Evaluator::evaluate_into`], for the next answer's inner lists.
     pools: Pools,
@@ -746,6 +748,7 @@ impl<'p> Evaluator<'p> {
             order,
             rank,
             trace_rank,
+            views: kept_views,
             pools,
             ..
         } = &mut *scratch;
@@ -1100,7 +1103,8 @@ impl<'p> Evaluator<'p> {
         findings.reserve(raw.len());
         // Declared before the views, which borrow the officials it holds.
         let mut moved: Vec<(usize, RuleId, OfficialId)> = Vec::new();
-        let mut views: Vec<FindingView<'_>> = Vec::with_capacity(raw.len());
+        let mut views: Vec<FindingView<'_>> = eval::recycle(std::mem::take(kept_views));
+        views.reserve(raw.len());
         // Ids are set once the findings are ordered, below.
         let blank: &'static str = crate::intern::finding_id(0);
         for rf in raw.iter() {
@@ -1503,7 +1507,10 @@ impl<'p> Evaluator<'p> {
         }
         debug_assert!(trace.is_sorted_by(|a, b| a.rule < b.rule));
         let task_facts = facts.task.clone();
-        scratch.env = env.into_buffers().reuse();
+        let env_buffers = env.into_buffers().reuse();
+        let views: Vec<FindingView<'static>> = eval::recycle(views);
+        scratch.env = env_buffers;
+        scratch.views = views;
         scratch.facts = facts.into_buffers();
         scratch.give_back();
 
