@@ -20,8 +20,9 @@ pub(crate) struct Plan {
     /// Indexes of the consequence rules, in policy order.
     pub consequences: Vec<usize>,
     /// For each rule: whether any condition of any of its versions reads a
-    /// parameter. The main loop looks up the parameter values in force
-    /// only for the rules that read them.
+    /// parameter. The evaluation looks up the parameter values in force on
+    /// a binding's or finding's date only for the rules (and exceptions)
+    /// that read them.
     pub reads_params: Vec<bool>,
     /// For each rule: positions in `exceptions` of those that name it in
     /// `defeats` in any version, in policy order.
