@@ -2,6 +2,8 @@
 //! of the case: no loops but quantifiers over finite lists, no recursion in
 //! the language, and the tree depth is limited at load.
 
+use std::cell::Cell;
+
 use chrono::NaiveDate;
 
 use super::facts::Facts;
@@ -166,15 +168,16 @@ fn compare<'a>(env: &Env<'a, '_>, op: Cmp, x: &V<'a>, y: &V<'a>) -> bool {
     }
 }
 
-/// An error raised while evaluating (e.g. a date outside the calendar).
-#[derive(Debug, Clone)]
-pub(crate) struct RuntimeError(pub Box<str>);
-
-impl RuntimeError {
-    fn new(message: String) -> Self {
-        RuntimeError(message.into_boxed_str())
-    }
-}
+/// That an evaluation failed (e.g. a date outside the calendar). The
+/// message stays in the [`Env`] that raised it ([`Env::fail`],
+/// [`Env::take_error`]) and the marker carries nothing, so that
+/// `Result<bool, RuntimeError>`, which every [`Env::test`] returns, is one
+/// byte and comes back in a register. With the message inside it was three
+/// words, returned through memory: 2.8 % of the instructions of a 10-event
+/// task (see BENCHMARKS.md, fifteenth round). Only [`Env::fail`] makes one,
+/// so every error has its message.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RuntimeError(());
 
 pub(crate) struct Env<'a, 'f> {
     /// Whether to record which part of a condition was false (for the
@@ -202,6 +205,9 @@ pub(crate) struct Env<'a, 'f> {
     pub building: Vec<V<'a>>,
     /// The officials the evaluation owns ([`V::OwnedOff`]).
     pub owned: Vec<OfficialId>,
+    /// The message of the last [`RuntimeError`] raised ([`Env::fail`]).
+    /// A cell, as functions fail from `&self` ([`Env::call`]).
+    pub error: Cell<Option<Box<str>>>,
 }
 
 type R<'a> = Result<V<'a>, RuntimeError>;
@@ -319,7 +325,7 @@ impl<'a, 'f> Env<'a, 'f> {
         let len = self.lists.len() - start;
         match (u32::try_from(start), u32::try_from(len)) {
             (Ok(s), Ok(n)) => Ok(V::List(s, n)),
-            _ => Err(RuntimeError::new(format!(
+            _ => Err(self.fail(format!(
                 "the lists built in one evaluation exceed {} items",
                 u32::MAX
             ))),
@@ -541,6 +547,21 @@ impl<'a, 'f> Env<'a, 'f> {
             return self.list_items(start, n).iter().any(|y| self.eq(x, y));
         }
         (0..self.len_of(l)).any(|i| self.eq(x, &self.item(l, i)))
+    }
+
+    /// Raises an error: keeps its message for [`Env::take_error`].
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn fail(&self, message: String) -> RuntimeError {
+        self.error.set(Some(message.into_boxed_str()));
+        RuntimeError(())
+    }
+
+    /// The message of the error just raised, for the answer.
+    pub(crate) fn take_error(&self) -> String {
+        self.error
+            .take()
+            .map_or_else(|| "evaluation failed".to_owned(), String::from)
     }
 
     /// A variable's value.
@@ -804,7 +825,7 @@ impl<'a, 'f> Env<'a, 'f> {
             Node::Param(i) => match self.params.get(*i).copied().flatten() {
                 Some(v) => V::Int(v),
                 None => {
-                    return Err(RuntimeError::new(format!(
+                    return Err(self.fail(format!(
                         "parameter #{i} has no value in force on the act date"
                     )));
                 }
@@ -835,7 +856,7 @@ impl<'a, 'f> Env<'a, 'f> {
                             p.checked_sub(q)
                         };
                         r.map(V::Int)
-                            .ok_or_else(|| RuntimeError::new("integer overflow".into()))?
+                            .ok_or_else(|| self.fail("integer overflow".into()))?
                     }
                     _ => V::None,
                 }
@@ -945,7 +966,7 @@ impl<'a, 'f> Env<'a, 'f> {
                 }
             }
             // Only the nodes above are sent here (by `eval_other`).
-            _ => return Err(RuntimeError::new("internal: not a list node".into())),
+            _ => return Err(self.fail("internal: not a list node".into())),
         })
     }
 
@@ -1321,7 +1342,7 @@ impl<'a, 'f> Env<'a, 'f> {
         let facts = self.facts;
         let org = facts.case.org();
         let cal = facts.cal;
-        let calerr = |e: crate::calendar::CalendarError| RuntimeError::new(e.to_string());
+        let calerr = |e: crate::calendar::CalendarError| self.fail(e.to_string());
         let [a0, a1, a2, a3] = args;
         Ok(match f {
             Func::WorkingDays => match (a0, a1) {
@@ -1337,7 +1358,7 @@ impl<'a, 'f> Env<'a, 'f> {
             Func::AddWorkingDays => match (a0, a1) {
                 (&V::Date(d), &V::Int(n)) => {
                     let n = u32::try_from(n)
-                        .map_err(|_| RuntimeError::new(format!("cannot add {n} working days")))?;
+                        .map_err(|_| self.fail(format!("cannot add {n} working days")))?;
                     V::Date(cal.add_working_days(d, n).map_err(calerr)?)
                 }
                 _ => V::None,

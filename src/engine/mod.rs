@@ -713,6 +713,7 @@ impl<'p> Evaluator<'p> {
             lists: buffers.lists,
             building: buffers.building,
             owned: buffers.owned,
+            error: std::cell::Cell::new(None),
         };
         let mut params = self.policy.plan.params_cursor();
 
@@ -871,8 +872,8 @@ impl<'p> Evaluator<'p> {
                 let ok = match &version.when {
                     Some(c) => match env.test_top(&c.expr) {
                         Ok(v) => v,
-                        Err(e) => {
-                            error.get_or_insert(e.0.into());
+                        Err(_) => {
+                            error.get_or_insert(env.take_error());
                             false
                         }
                     },
@@ -908,8 +909,8 @@ impl<'p> Evaluator<'p> {
                 officials.clear();
                 match env.eval(&who.expr) {
                     Ok(v) => env.officials_into(&v, officials, local_officials),
-                    Err(e) => {
-                        error.get_or_insert(e.0.into());
+                    Err(_) => {
+                        error.get_or_insert(env.take_error());
                         continue;
                     }
                 }
@@ -917,8 +918,8 @@ impl<'p> Evaluator<'p> {
                 match evidence {
                     Some(c) => match env.eval(&c.expr) {
                         Ok(v) => env.events_into(&v, ev),
-                        Err(e) => {
-                            error.get_or_insert(e.0.into());
+                        Err(_) => {
+                            error.get_or_insert(env.take_error());
                             continue;
                         }
                     },
@@ -1083,9 +1084,9 @@ impl<'p> Evaluator<'p> {
                             }
                         }
                         Ok(false) => {}
-                        Err(e) => {
+                        Err(_) => {
                             if let Some(x) = exc_errors.get_mut(xi) {
-                                x.get_or_insert(e.0.into());
+                                x.get_or_insert(env.take_error());
                             }
                         }
                     }
@@ -1162,9 +1163,9 @@ impl<'p> Evaluator<'p> {
                 set_var(&mut env.vars, 4, V::Off(&rf.official));
                 let applied = match env.test_top(&c.expr) {
                     Ok(v) => v,
-                    Err(e) => {
+                    Err(_) => {
                         if let Some(x) = exc_errors.get_mut(xi) {
-                            x.get_or_insert(e.0.into());
+                            x.get_or_insert(env.take_error());
                         }
                         false
                     }
@@ -1404,8 +1405,8 @@ impl<'p> Evaluator<'p> {
                 let ok = match &v.when {
                     Some(c) => match env.test_top(&c.expr) {
                         Ok(x) => x,
-                        Err(e) => {
-                            error.get_or_insert(e.0.into());
+                        Err(_) => {
+                            error.get_or_insert(env.take_error());
                             false
                         }
                     },
@@ -1424,8 +1425,8 @@ impl<'p> Evaluator<'p> {
                 match to {
                     Some(c) => match env.eval(&c.expr) {
                         Ok(x) => env.officials_into(&x, officials, local_officials),
-                        Err(e) => {
-                            error.get_or_insert(e.0.into());
+                        Err(_) => {
+                            error.get_or_insert(env.take_error());
                             continue;
                         }
                     },
