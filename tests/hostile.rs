@@ -741,6 +741,58 @@ when = "param.huge + 1 > 0"
 }
 
 #[test]
+fn each_run_time_error_names_its_own_cause() {
+    // Two rules fail, each for a cause of its own. The interpreter passes an
+    // error up as an empty marker and keeps its message aside: each rule's
+    // must still be its own, not the other's.
+    let name = "bad-param-i64-max.toml";
+    let text = read(name)
+        + r#"
+[[rule]]
+id = "avoid.negative_days"
+kind = "avoidance"
+label_vi = "Không kiểm tra, đôn đốc việc quá hạn"
+label_en = "No checking or urging of an overdue task"
+cite = { source = "nd157", article = "10" }
+for = "task"
+when = "add_working_days(task.received, 0 - param.huge) > task.received"
+who = "head_of(task.unit, task.end)"
+behaviour = "no_follow_up"
+severity = "moderate"
+"#;
+    let p = load(&text, name).unwrap();
+    let case = case_from_str(&dept(), "dept.json").unwrap();
+    for explain in [false, true] {
+        let d = no_panic("evaluating two failing rules", || {
+            Evaluator::new(&p)
+                .explain(explain)
+                .evaluate(&case, date(2025, 6, 30))
+        })
+        .unwrap();
+        let errors: Vec<(&str, &str)> = d
+            .errors
+            .iter()
+            .map(|e| match &e.outcome {
+                Outcome::Error { message } => (e.rule.as_str(), message.as_str()),
+                other => panic!("expected an error outcome, got {other:?}"),
+            })
+            .collect();
+        assert_eq!(errors.len(), 2, "explain {explain}: {errors:?}");
+        for (rule, message) in errors {
+            let cause = match rule {
+                "avoid.overflow" => "integer overflow",
+                "avoid.negative_days" => "cannot add -9223372036854775807 working days",
+                other => panic!("unexpected rule {other}"),
+            };
+            assert!(
+                message.contains(cause),
+                "explain {explain}: {rule}: {message}"
+            );
+        }
+    }
+}
+
+#[test]
 fn bounds_at_i64_max_are_not_a_panic() {
     // `x > i64::MAX and x < 5` can never hold; the bound analysis once
     // computed `i64::MAX + 1` for it. It may call the rule dead, nothing else.
