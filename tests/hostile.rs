@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use accountable::calendar::CalendarError;
-use accountable::engine::{EvalError, Evaluator, Outcome};
+use accountable::engine::{Determination, EvalError, Evaluator, Outcome};
 use accountable::io::{
     CaseFileError, CorpusReader, MAX_LINE_BYTES, case_from_str, corpus_from_str,
 };
@@ -57,6 +57,18 @@ fn bundled() -> &'static Policy {
 /// Runs `f`, failing the test with `what` if it panics.
 fn no_panic<T>(what: &str, f: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| panic!("{what} panicked"))
+}
+
+/// `p` on the department fixture as of 30 June 2025, explained or not; a
+/// panic fails the test with `what`.
+fn on_dept(p: &Policy, explain: bool, what: &str) -> Determination {
+    let case = case_from_str(&dept(), "dept.json").unwrap();
+    no_panic(what, || {
+        Evaluator::new(p)
+            .explain(explain)
+            .evaluate(&case, date(2025, 6, 30))
+    })
+    .unwrap()
 }
 
 /// The 1-based line and column (in characters) of the first occurrence of `needle`.
@@ -712,14 +724,8 @@ defeats = ["avoid.overflow"]
 when = "param.huge + 1 > 0"
 "#;
     let p = load(&text, name).unwrap();
-    let case = case_from_str(&dept(), "dept.json").unwrap();
     for explain in [false, true] {
-        let d = no_panic("evaluating the exception", || {
-            Evaluator::new(&p)
-                .explain(explain)
-                .evaluate(&case, date(2025, 6, 30))
-        })
-        .unwrap();
+        let d = on_dept(&p, explain, "evaluating the exception");
         let errors: Vec<&str> = d.errors.iter().map(|e| e.rule.as_str()).collect();
         assert_eq!(
             errors,
@@ -761,14 +767,8 @@ behaviour = "no_follow_up"
 severity = "moderate"
 "#;
     let p = load(&text, name).unwrap();
-    let case = case_from_str(&dept(), "dept.json").unwrap();
     for explain in [false, true] {
-        let d = no_panic("evaluating two failing rules", || {
-            Evaluator::new(&p)
-                .explain(explain)
-                .evaluate(&case, date(2025, 6, 30))
-        })
-        .unwrap();
+        let d = on_dept(&p, explain, "evaluating two failing rules");
         let errors: Vec<(&str, &str)> = d
             .errors
             .iter()
