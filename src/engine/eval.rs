@@ -4,6 +4,9 @@
 
 use std::cell::Cell;
 
+mod code;
+pub(crate) use code::{Code, compile};
+
 use chrono::NaiveDate;
 
 use super::facts::Facts;
@@ -12,7 +15,7 @@ use crate::id::{Field, OfficialId, UnitId};
 use crate::model::{Delegation, Event, EventKind, Role, Step};
 use crate::policy::expr::check::{Cmp, Expr, F, Func, Lit, Node, slot};
 use crate::policy::expr::syntax::Quant;
-use crate::policy::{Behaviour, Severity};
+use crate::policy::{Behaviour, Cond, Severity};
 
 /// A finding as seen by consequence conditions.
 #[derive(Debug, Clone)]
@@ -592,6 +595,27 @@ impl<'a, 'f> Env<'a, 'f> {
             self.last_false = Some(e.span);
         }
         Ok(r)
+    }
+
+    /// Tests a rule's condition (its `when`, an exception's or a
+    /// consequence's): compiled when nothing is explained, otherwise as
+    /// [`Env::test_top`], which records what the explanation asks for.
+    #[inline]
+    pub(crate) fn test_cond(&mut self, c: &'a Cond) -> Result<bool, RuntimeError> {
+        match &c.code {
+            Some(code) if !self.explain => code.test(self),
+            _ => self.test_top(&c.expr),
+        }
+    }
+
+    /// A condition's value (a `who`, a target): compiled when nothing is
+    /// explained, otherwise as [`Env::eval`].
+    #[inline]
+    pub(crate) fn eval_cond(&mut self, c: &'a Cond) -> R<'a> {
+        match &c.code {
+            Some(code) if !self.explain => code.value(self),
+            _ => self.eval(&c.expr),
+        }
     }
 
     /// Evaluates a condition as the top of a rule's `when`, so that

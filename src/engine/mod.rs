@@ -23,8 +23,9 @@ mod plan;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+pub(crate) use eval::Code;
 pub use facts::TaskFacts;
-pub(crate) use plan::{Plan, fold_literal_tests, lean_right, memoise};
+pub(crate) use plan::{Plan, compile_conditions, fold_literal_tests, lean_right, memoise};
 
 use crate::calendar::{Calendar, CalendarError};
 use crate::id::{EventId, OfficialId, RuleId, StepId, TaskId};
@@ -870,7 +871,7 @@ impl<'p> Evaluator<'p> {
                     _ => None,
                 };
                 let ok = match &version.when {
-                    Some(c) => match env.test_top(&c.expr) {
+                    Some(c) => match env.test_cond(c) {
                         Ok(v) => v,
                         Err(_) => {
                             error.get_or_insert(env.take_error());
@@ -907,7 +908,7 @@ impl<'p> Evaluator<'p> {
                     _ => continue,
                 };
                 officials.clear();
-                match env.eval(&who.expr) {
+                match env.eval_cond(who) {
                     Ok(v) => env.officials_into(&v, officials, local_officials),
                     Err(_) => {
                         error.get_or_insert(env.take_error());
@@ -916,7 +917,7 @@ impl<'p> Evaluator<'p> {
                 }
                 ev.clear();
                 match evidence {
-                    Some(c) => match env.eval(&c.expr) {
+                    Some(c) => match env.eval_cond(c) {
                         Ok(v) => env.events_into(&v, ev),
                         Err(_) => {
                             error.get_or_insert(env.take_error());
@@ -1061,14 +1062,14 @@ impl<'p> Evaluator<'p> {
                     set_var(&mut env.vars, 3, V::Step(si as u32));
                     let official = env.own(a.official.clone());
                     set_var(&mut env.vars, 4, official);
-                    match env.test_top(&c.expr) {
+                    match env.test_cond(c) {
                         Ok(true) => {
                             if let Some(x) = exc_fired.get_mut(xi) {
                                 *x += 1;
                             }
                             a.defeated_by = Some(xr.id.clone());
                             if let Some(t) = transfers_to.get(&TargetScope::Step)
-                                && let Ok(v) = env.eval(&t.expr)
+                                && let Ok(v) = env.eval_cond(t)
                             {
                                 for o in env.officials_of(&v, local_officials) {
                                     added.push(Accountable {
@@ -1161,7 +1162,7 @@ impl<'p> Evaluator<'p> {
                 }
                 set_var(&mut env.vars, 3, bound_value(rf.binding.b1));
                 set_var(&mut env.vars, 4, V::Off(&rf.official));
-                let applied = match env.test_top(&c.expr) {
+                let applied = match env.test_cond(c) {
                     Ok(v) => v,
                     Err(_) => {
                         if let Some(x) = exc_errors.get_mut(xi) {
@@ -1181,7 +1182,7 @@ impl<'p> Evaluator<'p> {
                     }
                     defeated_by = Some(xr.id.clone());
                     if let Some(t) = transfers_to.get(&rf.scope)
-                        && let Ok(v) = env.eval(&t.expr)
+                        && let Ok(v) = env.eval_cond(t)
                     {
                         for o in env.officials_of(&v, local_officials) {
                             moved.push((findings.len(), xr.id.clone(), o));
@@ -1403,7 +1404,7 @@ impl<'p> Evaluator<'p> {
                 set_var(&mut env.vars, 3, V::Finding(fi as u32));
                 set_var(&mut env.vars, 4, standing_list);
                 let ok = match &v.when {
-                    Some(c) => match env.test_top(&c.expr) {
+                    Some(c) => match env.test_cond(c) {
                         Ok(x) => x,
                         Err(_) => {
                             error.get_or_insert(env.take_error());
@@ -1423,7 +1424,7 @@ impl<'p> Evaluator<'p> {
                 }
                 officials.clear();
                 match to {
-                    Some(c) => match env.eval(&c.expr) {
+                    Some(c) => match env.eval_cond(c) {
                         Ok(x) => env.officials_into(&x, officials, local_officials),
                         Err(_) => {
                             error.get_or_insert(env.take_error());

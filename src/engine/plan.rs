@@ -330,6 +330,18 @@ pub(crate) fn fold_literal_tests(rules: &mut [Rule]) {
     }
 }
 
+/// Compiles every condition of every rule ([`super::eval::compile`]). Runs
+/// after the other load-time rewrites, whose forms it compiles.
+pub(crate) fn compile_conditions(rules: &mut [Rule]) {
+    for c in rules
+        .iter_mut()
+        .flat_map(|r| r.versions.iter_mut())
+        .flat_map(RuleVersion::conds_mut)
+    {
+        c.code = Some(super::eval::compile(&c.expr));
+    }
+}
+
 /// Whether a sub-expression is worth sharing (it calls a function, walks a
 /// list or chooses) and depends only on the task, the events, the review
 /// date, the bound step or finding and parameters: no variable other than

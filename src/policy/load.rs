@@ -923,6 +923,7 @@ pub(crate) fn load_many(texts: &[(String, String)]) -> Result<Policy, PolicyErro
     crate::engine::lean_right(&mut rules);
     let memo_widths = crate::engine::memoise(&mut rules);
     crate::engine::fold_literal_tests(&mut rules);
+    crate::engine::compile_conditions(&mut rules);
     let meta = PolicyMeta {
         id: crate::intern::text(&meta_id),
         version: meta_version,

@@ -78,6 +78,9 @@ pub struct Cond {
     /// The text of each part along the condition's `and` spine (what an
     /// explanation names as the first false part), interned.
     pub(crate) parts: Vec<(crate::policy::expr::Span, &'static str)>,
+    /// The condition compiled to closures (`engine::compile`, after the
+    /// load-time rewrites), which evaluations without an explanation run.
+    pub(crate) code: Option<crate::engine::Code>,
 }
 
 impl Cond {
@@ -98,6 +101,7 @@ impl Cond {
             text,
             at,
             parts,
+            code: None,
         }
     }
 

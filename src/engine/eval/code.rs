@@ -1,0 +1,481 @@
+//! Conditions compiled to closures at load, for evaluations without an
+//! explanation.
+//!
+//! [`Env::test`] and [`Env::eval`] walk a condition's tree and choose, at
+//! every node of every evaluation, what the node is and what its operands
+//! are. [`compile`] makes those choices once per policy: each node becomes
+//! a closure that calls its operands' closures directly, with the forms the
+//! interpreter tells apart at run time (a field of a variable, a comparison
+//! with a literal, a quantifier's condition) chosen here. The closures call
+//! the same [`Env`] functions as the interpreter (fields, functions, lists,
+//! equality), so the two give the same values and the same errors;
+//! `tests/compiled.rs` holds them to it over generated conditions, which
+//! use every form of the language, and generated tasks.
+//!
+//! An explained evaluation still runs the interpreter, which records the
+//! first false part of each condition as it goes.
+
+use std::sync::Arc;
+
+use super::{Env, Group, Lazy, R, RuntimeError, V, compare};
+use crate::policy::expr::check::{Cmp, Expr, F, Lit, Node};
+use crate::policy::expr::syntax::Quant;
+
+/// A compiled condition in a boolean context (as [`Env::test`]).
+type TestFn = dyn for<'a, 'f> Fn(&mut Env<'a, 'f>) -> Result<bool, RuntimeError> + Send + Sync;
+/// A compiled expression for its value (as [`Env::eval`]).
+type EvalFn = dyn for<'a, 'f> Fn(&mut Env<'a, 'f>) -> R<'a> + Send + Sync;
+
+type T = Box<TestFn>;
+type E = Box<EvalFn>;
+
+/// A condition compiled both ways: as a test (a rule's `when`) and for its
+/// value (a `who`, a target), shared by clones of the policy.
+#[derive(Clone)]
+pub(crate) struct Code {
+    test: Arc<TestFn>,
+    value: Arc<EvalFn>,
+}
+
+impl std::fmt::Debug for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Code")
+    }
+}
+
+impl Code {
+    /// Tests the condition: `true` only for `true`, as [`Env::test`].
+    #[inline]
+    pub(crate) fn test(&self, env: &mut Env<'_, '_>) -> Result<bool, RuntimeError> {
+        (self.test)(env)
+    }
+
+    /// The condition's value, as [`Env::eval`].
+    #[inline]
+    pub(crate) fn value<'a>(&self, env: &mut Env<'a, '_>) -> R<'a> {
+        (self.value)(env)
+    }
+}
+
+/// Compiles a condition (after the load-time rewrites of `engine::plan`).
+pub(crate) fn compile(e: &Expr) -> Code {
+    Code {
+        test: Arc::from(test(e)),
+        value: Arc::from(eval(e)),
+    }
+}
+
+fn t<C>(c: C) -> T
+where
+    C: for<'a, 'f> Fn(&mut Env<'a, 'f>) -> Result<bool, RuntimeError> + Send + Sync + 'static,
+{
+    Box::new(c)
+}
+
+fn v<C>(c: C) -> E
+where
+    C: for<'a, 'f> Fn(&mut Env<'a, 'f>) -> R<'a> + Send + Sync + 'static,
+{
+    Box::new(c)
+}
+
+/// A literal's value; a text is interned, so that the value does not
+/// borrow the tree.
+fn lit(l: &Lit) -> V<'static> {
+    match l {
+        Lit::None => V::None,
+        Lit::Bool(b) => V::Bool(*b),
+        Lit::Int(n) => V::Int(*n),
+        Lit::Date(d) => V::Date(*d),
+        Lit::Str(s) => V::Str(crate::intern::text(s)),
+    }
+}
+
+/// An operand: a field of a variable is read in place rather than through
+/// a closure of its own (the common case, e.g. `step.assignee`).
+enum Operand {
+    VarField(usize, F),
+    Other(E),
+}
+
+fn operand(e: &Expr) -> Operand {
+    if let Node::Field(b, f) = &e.node
+        && let Node::Var(s) = &b.node
+    {
+        return Operand::VarField(*s, *f);
+    }
+    Operand::Other(eval(e))
+}
+
+impl Operand {
+    #[inline(always)]
+    fn get<'a>(&self, env: &mut Env<'a, '_>) -> R<'a> {
+        match self {
+            Operand::VarField(s, f) => Ok(env.field(env.var(*s), *f)),
+            Operand::Other(c) => c(env),
+        }
+    }
+}
+
+/// The parts of a chain of `and`s, in order.
+fn spine<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    if let Node::And(a, b) = &e.node {
+        spine(a, out);
+        spine(b, out);
+    } else {
+        out.push(e);
+    }
+}
+
+/// `e` in a boolean context.
+fn test(e: &Expr) -> T {
+    match &e.node {
+        Node::And(..) => {
+            let mut parts = Vec::new();
+            spine(e, &mut parts);
+            let parts: Box<[T]> = parts.into_iter().map(test).collect();
+            t(move |env| {
+                for p in &parts {
+                    if !p(env)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            })
+        }
+        Node::Or(a, b) => {
+            let (a, b) = (test(a), test(b));
+            t(move |env| Ok(a(env)? || b(env)?))
+        }
+        Node::Not(a) => {
+            let a = test(a);
+            t(move |env| Ok(!a(env)?))
+        }
+        Node::Lit(Lit::Bool(b)) => {
+            let b = *b;
+            t(move |_| Ok(b))
+        }
+        Node::Cmp(op, a, b) => {
+            let (op, x) = (*op, operand(a));
+            match (&b.node, op) {
+                // `x == none`, `x != none`: only `none` equals `none`.
+                (Node::Lit(Lit::None), Cmp::Eq) => t(move |env| Ok(matches!(x.get(env)?, V::None))),
+                (Node::Lit(Lit::None), Cmp::Ne) => {
+                    t(move |env| Ok(!matches!(x.get(env)?, V::None)))
+                }
+                (Node::Lit(l @ Lit::Str(_)), _) => {
+                    let k = lit(l);
+                    t(move |env| {
+                        let x = x.get(env)?;
+                        Ok(compare(env, op, &x, &k))
+                    })
+                }
+                _ => {
+                    let y = operand(b);
+                    t(move |env| {
+                        let x = x.get(env)?;
+                        let y = y.get(env)?;
+                        Ok(compare(env, op, &x, &y))
+                    })
+                }
+            }
+        }
+        Node::FieldIs(s, f, eq, k, _) => {
+            let (s, f, eq) = (*s, *f, *eq);
+            match *k {
+                None => t(move |env| Ok(matches!(env.field(env.var(s), f), V::None) == eq)),
+                Some(k) => t(move |env| {
+                    let same = match env.field(env.var(s), f) {
+                        V::Str(x) => x == k,
+                        x => env.eq(&x, &V::Str(k)),
+                    };
+                    Ok(same == eq)
+                }),
+            }
+        }
+        Node::In(a, b) => {
+            let (a, b) = (eval(a), eval(b));
+            t(move |env| {
+                let x = a(env)?;
+                let l = b(env)?;
+                Ok(env.contains(&l, &x))
+            })
+        }
+        Node::Quant(q @ (Quant::Exists | Quant::All), s, src, cond) => {
+            let want = matches!(q, Quant::Exists);
+            let (s, src, cond) = (*s, eval(src), cond.as_deref().map(test));
+            t(move |env| {
+                let items = src(env)?;
+                let group = env.event_group(&items);
+                let n = group.map_or_else(|| env.len_of(&items), |g| g.events.len());
+                for i in 0..n {
+                    if group.is_some_and(|g| !g.holds(env.facts, i)) {
+                        continue;
+                    }
+                    if bind_test(env, &items, group, i, s, cond.as_deref())? == want {
+                        return Ok(want);
+                    }
+                }
+                Ok(!want)
+            })
+        }
+        _ => {
+            let c = eval(e);
+            t(move |env| Ok(c(env)?.truthy()))
+        }
+    }
+}
+
+/// Binds item `i` of `items` to slot `s` and tests `cond` on it, as
+/// [`Env::bind_test`] does with the interpreter.
+#[inline]
+fn bind_test<'a, 'f>(
+    env: &mut Env<'a, 'f>,
+    items: &V<'a>,
+    group: Option<Group<'f>>,
+    i: usize,
+    s: usize,
+    cond: Option<&TestFn>,
+) -> Result<bool, RuntimeError> {
+    let it = match group {
+        Some(g) => g.events.get(i).map_or(V::None, |&e| V::Event(e)),
+        None => env.item(items, i),
+    };
+    env.set(s, it);
+    match cond {
+        Some(c) => c(env),
+        None => Ok(true),
+    }
+}
+
+/// `e` for its value.
+fn eval(e: &Expr) -> E {
+    match &e.node {
+        Node::Var(s) => {
+            let s = *s;
+            v(move |env| Ok(env.var(s)))
+        }
+        Node::Field(b, f) => {
+            let f = *f;
+            match &b.node {
+                Node::Var(s) => {
+                    let s = *s;
+                    v(move |env| Ok(env.field(env.var(s), f)))
+                }
+                _ => {
+                    let b = eval(b);
+                    v(move |env| {
+                        let base = b(env)?;
+                        Ok(env.field(base, f))
+                    })
+                }
+            }
+        }
+        Node::Lit(l) => {
+            let x = lit(l);
+            v(move |_| Ok(x))
+        }
+        Node::KindEvents(k) => {
+            let k = *k;
+            v(move |_| Ok(V::Lazy(Lazy::KindEvents(k))))
+        }
+        // The step's events of one kind; for any other value, what
+        // `.events` of it gives (the condition tests the kind anyway).
+        Node::StepKindEvents(b, k) => {
+            let (b, k) = (eval(b), *k);
+            v(move |env| {
+                Ok(match b(env)? {
+                    V::Step(s) => V::Lazy(Lazy::StepKindEvents(s, k)),
+                    other => env.field(other, F::SEvents),
+                })
+            })
+        }
+        // A shared value: the one kept for the bound step or finding, or
+        // computed and kept. Errors are not kept: the next use evaluates
+        // (and fails) again.
+        Node::Memo(slot, inner) => {
+            let (slot, inner) = (*slot, eval(inner));
+            v(move |env| {
+                let at = env.memo_row.map(|r| r + slot);
+                if let Some(v) = at.and_then(|i| env.memo.get(i)).and_then(Option::as_ref) {
+                    return Ok(*v);
+                }
+                let v = inner(env)?;
+                if let Some(cell) = at.and_then(|i| env.memo.get_mut(i)) {
+                    *cell = Some(v);
+                }
+                Ok(v)
+            })
+        }
+        Node::Param(i) => {
+            let i = *i;
+            v(move |env| match env.params.get(i).copied().flatten() {
+                Some(n) => Ok(V::Int(n)),
+                None => Err(env.fail(format!(
+                    "parameter #{i} has no value in force on the act date"
+                ))),
+            })
+        }
+        Node::Call(f, args) => {
+            let f = *f;
+            let args: Box<[E]> = args.iter().map(eval).collect();
+            v(move |env| {
+                let mut vs = [V::None, V::None, V::None, V::None];
+                for (slot_v, a) in vs.iter_mut().zip(&args) {
+                    *slot_v = a(env)?;
+                }
+                env.call(f, &vs)
+            })
+        }
+        Node::Len(a) => {
+            let a = eval(a);
+            v(move |env| {
+                let l = a(env)?;
+                Ok(V::Int(i64::try_from(env.len_of(&l)).unwrap_or(i64::MAX)))
+            })
+        }
+        Node::And(..)
+        | Node::Or(..)
+        | Node::Not(_)
+        | Node::Cmp(..)
+        | Node::FieldIs(..)
+        | Node::In(..)
+        | Node::Quant(Quant::Exists | Quant::All, ..) => {
+            let c = test(e);
+            v(move |env| Ok(V::Bool(c(env)?)))
+        }
+        Node::Add(a, b) | Node::Sub(a, b) => {
+            let add = matches!(e.node, Node::Add(..));
+            let (a, b) = (eval(a), eval(b));
+            v(move |env| {
+                let (x, y) = (a(env)?, b(env)?);
+                Ok(match (x, y) {
+                    (V::Int(p), V::Int(q)) => {
+                        let r = if add {
+                            p.checked_add(q)
+                        } else {
+                            p.checked_sub(q)
+                        };
+                        r.map(V::Int)
+                            .ok_or_else(|| env.fail("integer overflow".into()))?
+                    }
+                    _ => V::None,
+                })
+            })
+        }
+        Node::DateAdd(a, b, plus) => {
+            let (a, b, plus) = (eval(a), eval(b), *plus);
+            v(move |env| {
+                Ok(match (a(env)?, b(env)?) {
+                    (V::Date(d), V::Int(n)) => {
+                        let n = if plus {
+                            n
+                        } else {
+                            n.checked_neg().unwrap_or(i64::MAX)
+                        };
+                        d.checked_add_signed(chrono::Duration::days(n.clamp(-100_000, 100_000)))
+                            .map_or(V::None, V::Date)
+                    }
+                    _ => V::None,
+                })
+            })
+        }
+        Node::If(c, a, b) => {
+            let (c, a, b) = (test(c), eval(a), eval(b));
+            v(move |env| if c(env)? { a(env) } else { b(env) })
+        }
+        Node::Concat(a, b) => {
+            let (a, b) = (eval(a), eval(b));
+            v(move |env| {
+                let (x, y) = (a(env)?, b(env)?);
+                env.build_list(|env| {
+                    for v in [x, y] {
+                        for i in 0..env.len_of(&v) {
+                            let it = env.item(&v, i);
+                            env.building.push(it);
+                        }
+                    }
+                    Ok(())
+                })
+            })
+        }
+        Node::List(items) => {
+            let items: Box<[E]> = items.iter().map(eval).collect();
+            v(move |env| {
+                env.build_list(|env| {
+                    for it in &items {
+                        let v = it(env)?;
+                        env.building.push(v);
+                    }
+                    Ok(())
+                })
+            })
+        }
+        Node::Map(head, s, src, cond) => {
+            let (head, s, src) = (eval(head), *s, eval(src));
+            let cond = cond.as_deref().map(test);
+            v(move |env| {
+                let items = src(env)?;
+                let group = env.event_group(&items);
+                let n = group.map_or_else(|| env.len_of(&items), |g| g.events.len());
+                env.build_list(|env| {
+                    for i in 0..n {
+                        if group.is_some_and(|g| !g.holds(env.facts, i)) {
+                            continue;
+                        }
+                        if bind_test(env, &items, group, i, s, cond.as_deref())? {
+                            let v = head(env)?;
+                            if !matches!(v, V::None) {
+                                env.building.push(v);
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+            })
+        }
+        Node::Quant(q, s, src, cond) => {
+            let (q, s, src) = (*q, *s, eval(src));
+            let cond = cond.as_deref().map(test);
+            v(move |env| {
+                let items = src(env)?;
+                let group = env.event_group(&items);
+                let n = group.map_or_else(|| env.len_of(&items), |g| g.events.len());
+                let mut count = 0i64;
+                // A filter's kept items, pushed to `building` from here.
+                let mark = env.start_list();
+                let mut last = None;
+                for i in 0..n {
+                    if group.is_some_and(|g| !g.holds(env.facts, i)) {
+                        continue;
+                    }
+                    let ok = match bind_test(env, &items, group, i, s, cond.as_deref()) {
+                        Ok(ok) => ok,
+                        Err(e) => {
+                            env.building.truncate(mark);
+                            return Err(e);
+                        }
+                    };
+                    let it = env.var(s);
+                    match q {
+                        Quant::Exists if ok => return Ok(V::Bool(true)),
+                        Quant::All if !ok => return Ok(V::Bool(false)),
+                        Quant::First if ok => return Ok(it),
+                        Quant::Last if ok => last = Some(it),
+                        Quant::Count if ok => count += 1,
+                        Quant::Filter if ok => env.building.push(it),
+                        _ => {}
+                    }
+                }
+                match q {
+                    Quant::Exists => Ok(V::Bool(false)),
+                    Quant::All => Ok(V::Bool(true)),
+                    Quant::First => Ok(V::None),
+                    Quant::Last => Ok(last.unwrap_or(V::None)),
+                    Quant::Count => Ok(V::Int(count)),
+                    Quant::Filter => env.finish_list(mark),
+                }
+            })
+        }
+    }
+}
