@@ -1011,6 +1011,14 @@ impl<'a, 'f> Env<'a, 'f> {
     /// Fields of the task (`task.*`).
     #[inline(never)]
     fn task_field(&self, f: F) -> V<'a> {
+        self.task_field_at(f)
+    }
+
+    /// The body of [`Env::task_field`], inlined where a compiled condition
+    /// reads one field it names (`code.rs`), so that the choice of field
+    /// is made at load.
+    #[inline(always)]
+    fn task_field_at(&self, f: F) -> V<'a> {
         let facts = self.facts;
         let case = facts.case;
         let task = case.task();
@@ -1051,6 +1059,14 @@ impl<'a, 'f> Env<'a, 'f> {
     /// Fields of a step (`step.*`, `p.*` over `task.steps`).
     #[inline(never)]
     fn step_field(&self, i: u32, f: F) -> V<'a> {
+        self.step_field_at(i, f)
+    }
+
+    /// The body of [`Env::step_field`], inlined where a compiled condition
+    /// reads one field it names (`code.rs`), so that the choice of field
+    /// is made at load.
+    #[inline(always)]
+    fn step_field_at(&self, i: u32, f: F) -> V<'a> {
         let facts = self.facts;
         let Some(s) = self.step(i) else {
             return V::None;
@@ -1076,6 +1092,14 @@ impl<'a, 'f> Env<'a, 'f> {
     /// Fields of an event (`e.*`, `x.*` over events).
     #[inline(never)]
     fn event_field(&mut self, i: u32, f: F) -> V<'a> {
+        self.event_field_at(i, f)
+    }
+
+    /// The body of [`Env::event_field`], inlined where a compiled condition
+    /// reads one field it names (`code.rs`), so that the choice of field
+    /// is made at load.
+    #[inline(always)]
+    fn event_field_at(&mut self, i: u32, f: F) -> V<'a> {
         let facts = self.facts;
         let case = facts.case;
         let org = case.org();
@@ -1269,6 +1293,14 @@ impl<'a, 'f> Env<'a, 'f> {
     /// Fields of a finding (`finding.*`, `f.*` over `findings`).
     #[inline(never)]
     fn finding_field(&self, i: u32, f: F) -> V<'a> {
+        self.finding_field_at(i, f)
+    }
+
+    /// The body of [`Env::finding_field`], inlined where a compiled condition
+    /// reads one field it names (`code.rs`), so that the choice of field
+    /// is made at load.
+    #[inline(always)]
+    fn finding_field_at(&self, i: u32, f: F) -> V<'a> {
         let Some(x) = self.findings.get(i as usize) else {
             return V::None;
         };

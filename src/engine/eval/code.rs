@@ -91,30 +91,94 @@ fn lit(l: &Lit) -> V<'static> {
     }
 }
 
-/// An operand: a field of a variable is read in place rather than through
-/// a closure of its own (the common case, e.g. `step.assignee`).
-enum Operand {
-    VarField(usize, F),
-    Other(E),
-}
-
-fn operand(e: &Expr) -> Operand {
-    if let Node::Field(b, f) = &e.node
-        && let Node::Var(s) = &b.node
-    {
-        return Operand::VarField(*s, *f);
-    }
-    Operand::Other(eval(e))
-}
-
-impl Operand {
-    #[inline(always)]
-    fn get<'a>(&self, env: &mut Env<'a, '_>) -> R<'a> {
-        match self {
-            Operand::VarField(s, f) => Ok(env.field(env.var(*s), *f)),
-            Operand::Other(c) => c(env),
+/// `$make(read, $args)` (`$args` a tuple), where `read(env, s)` reads field `$f` of the
+/// variable in slot `s` with code of its own for that field: for each field
+/// of a task, a step, an event or a finding, the field's arm of
+/// [`Env::task_field`] (and the others) inlined with the field constant,
+/// when the variable holds that kind of value, and [`Env::field`]
+/// otherwise (e.g. for `none`); for every other field, [`Env::field`].
+macro_rules! with_reader {
+    ($f:expr, $make:ident $args:tt) => {
+        with_reader!(@arms $f, $make $args;
+            task: [TId, TTitle, TUnit, TField, TCompetentUnit, TOrigin, TReceived, TDue,
+                TEffectiveDue, TCurrentDue, TClosed, TLateDays, TOverdue, TStoppedDays, TSteps,
+                TStakeholders, TMandatory, TSuperiorApproval, TNew, TDifficult, TUnprecedented,
+                TPilot, TIncompleteLegal, TNovel, TAssignedBy, TExtensions, TApologies, TEnd,
+                TPublished];
+            step: [SId, SKind, SIndex, SAssignee, SDeputy, SCollective, SDue, SEvents, SStarted,
+                SCompleted, SDate, SDone];
+            event: [EId, EKind, EActor, EStep, EDate, EIndex, ETo, EToUnit, EReason, ELegalBasis,
+                EAddressees, EReplyBy, EUnit, EPosition, ERequest, ERecommendation,
+                EInPrincipleOnly, EMode, EDelegation, ENewDeadline, ENewReturnDate, EAnswerBy,
+                ESuperior, EApprovedBy, EForceMajeure, EInFavour, EDissent, ECollective,
+                EDocuments, ESpoke, ESilent, EAbsent, ERecused, EDocument, EItems];
+            finding: [FRule, FBehaviour, FSeverity, FOfficial, FStep, FEvidence, FDate])
+    };
+    (@arms $f:expr, $make:ident $args:tt;
+        task: [$($t:ident),*]; step: [$($st:ident),*]; event: [$($e:ident),*];
+        finding: [$($g:ident),*]) => {
+        match $f {
+            $(F::$t => $make(
+                |env, s| match env.var(s) {
+                    V::Task => env.task_field_at(F::$t),
+                    x => env.field(x, F::$t),
+                },
+                $args
+            ),)*
+            $(F::$st => $make(
+                |env, s| match env.var(s) {
+                    V::Step(i) => env.step_field_at(i, F::$st),
+                    x => env.field(x, F::$st),
+                },
+                $args
+            ),)*
+            $(F::$e => $make(
+                |env, s| match env.var(s) {
+                    V::Event(i) => env.event_field_at(i, F::$e),
+                    x => env.field(x, F::$e),
+                },
+                $args
+            ),)*
+            $(F::$g => $make(
+                |env, s| match env.var(s) {
+                    V::Finding(i) => env.finding_field_at(i, F::$g),
+                    x => env.field(x, F::$g),
+                },
+                $args
+            ),)*
+            f => $make(move |env, s| env.field(env.var(s), f), $args),
         }
-    }
+    };
+}
+
+/// `x.f == none` (`eq`) or `x.f != none`, `read` reading `x.f` from slot `s`.
+fn none_test<Rd>(read: Rd, (s, eq): (usize, bool)) -> T
+where
+    Rd: for<'a, 'f> Fn(&mut Env<'a, 'f>, usize) -> V<'a> + Send + Sync + 'static,
+{
+    t(move |env| Ok(matches!(read(env, s), V::None) == eq))
+}
+
+/// `x.f == k` (`eq`) or `x.f != k`, `k` a text.
+fn text_test<Rd>(read: Rd, (s, eq, k): (usize, bool, &'static str)) -> T
+where
+    Rd: for<'a, 'f> Fn(&mut Env<'a, 'f>, usize) -> V<'a> + Send + Sync + 'static,
+{
+    t(move |env| {
+        let same = match read(env, s) {
+            V::Str(x) => x == k,
+            x => env.eq(&x, &V::Str(k)),
+        };
+        Ok(same == eq)
+    })
+}
+
+/// `x.f`.
+fn read_field<Rd>(read: Rd, s: usize) -> E
+where
+    Rd: for<'a, 'f> Fn(&mut Env<'a, 'f>, usize) -> V<'a> + Send + Sync + 'static,
+{
+    v(move |env| Ok(read(env, s)))
 }
 
 /// The parts of a chain of `and`s, in order.
@@ -156,43 +220,32 @@ fn test(e: &Expr) -> T {
             t(move |_| Ok(b))
         }
         Node::Cmp(op, a, b) => {
-            let (op, x) = (*op, operand(a));
+            let (op, x) = (*op, eval(a));
             match (&b.node, op) {
                 // `x == none`, `x != none`: only `none` equals `none`.
-                (Node::Lit(Lit::None), Cmp::Eq) => t(move |env| Ok(matches!(x.get(env)?, V::None))),
-                (Node::Lit(Lit::None), Cmp::Ne) => {
-                    t(move |env| Ok(!matches!(x.get(env)?, V::None)))
-                }
+                (Node::Lit(Lit::None), Cmp::Eq) => t(move |env| Ok(matches!(x(env)?, V::None))),
+                (Node::Lit(Lit::None), Cmp::Ne) => t(move |env| Ok(!matches!(x(env)?, V::None))),
                 (Node::Lit(l @ Lit::Str(_)), _) => {
                     let k = lit(l);
                     t(move |env| {
-                        let x = x.get(env)?;
+                        let x = x(env)?;
                         Ok(compare(env, op, &x, &k))
                     })
                 }
                 _ => {
-                    let y = operand(b);
+                    let y = eval(b);
                     t(move |env| {
-                        let x = x.get(env)?;
-                        let y = y.get(env)?;
+                        let x = x(env)?;
+                        let y = y(env)?;
                         Ok(compare(env, op, &x, &y))
                     })
                 }
             }
         }
-        Node::FieldIs(s, f, eq, k, _) => {
-            let (s, f, eq) = (*s, *f, *eq);
-            match *k {
-                None => t(move |env| Ok(matches!(env.field(env.var(s), f), V::None) == eq)),
-                Some(k) => t(move |env| {
-                    let same = match env.field(env.var(s), f) {
-                        V::Str(x) => x == k,
-                        x => env.eq(&x, &V::Str(k)),
-                    };
-                    Ok(same == eq)
-                }),
-            }
-        }
+        Node::FieldIs(s, f, eq, k, _) => match *k {
+            None => with_reader!(*f, none_test(*s, *eq)),
+            Some(k) => with_reader!(*f, text_test(*s, *eq, k)),
+        },
         Node::In(a, b) => {
             let (a, b) = (eval(a), eval(b));
             t(move |env| {
@@ -258,10 +311,7 @@ fn eval(e: &Expr) -> E {
         Node::Field(b, f) => {
             let f = *f;
             match &b.node {
-                Node::Var(s) => {
-                    let s = *s;
-                    v(move |env| Ok(env.field(env.var(s), f)))
-                }
+                Node::Var(s) => with_reader!(f, read_field(*s)),
                 _ => {
                     let b = eval(b);
                     v(move |env| {
