@@ -331,6 +331,10 @@ pub struct Evaluator<'p> {
 struct Binding {
     /// Slot 3 value.
     b1: Option<Bound>,
+    /// The same, as a value (made with the binding, not once per rule).
+    value: V<'static>,
+    /// Where the bound step's memo row starts, for a step.
+    memo_row: Option<usize>,
     act_date: NaiveDate,
     step: Option<u32>,
     default_evidence: Option<u32>,
@@ -779,6 +783,8 @@ impl<'p> Evaluator<'p> {
         bindings.clear();
         bindings.extend((0..n_steps).map(|i| Binding {
             b1: Some(Bound::Step(i as u32)),
+            value: V::Step(i as u32),
+            memo_row: Some(i * step_width),
             act_date: step_date(i),
             step: Some(i as u32),
             default_evidence: None,
@@ -797,6 +803,8 @@ impl<'p> Evaluator<'p> {
                     match scope {
                         Scope::Task => bindings.push(Binding {
                             b1: None,
+                            value: V::None,
+                            memo_row: None,
                             act_date: end.min(as_of),
                             step: None,
                             default_evidence: None,
@@ -805,6 +813,8 @@ impl<'p> Evaluator<'p> {
                         Scope::Event => {
                             let event_binding = |i: u32| Binding {
                                 b1: Some(Bound::Event(i)),
+                                value: V::Event(i),
+                                memo_row: None,
                                 act_date: facts
                                     .event_dates
                                     .get(i as usize)
@@ -863,13 +873,10 @@ impl<'p> Evaluator<'p> {
                     env.params = params.at(b.act_date);
                 }
                 if let Some(slot) = env.vars.get_mut(3) {
-                    *slot = bound_value(b.b1);
+                    *slot = b.value;
                 }
                 // Shared sub-expressions are kept per step (see `plan::memoise`).
-                env.memo_row = match b.b1 {
-                    Some(Bound::Step(i)) => Some(i as usize * step_width),
-                    _ => None,
-                };
+                env.memo_row = b.memo_row;
                 let ok = match &version.when {
                     Some(c) => match env.test_cond(c) {
                         Ok(v) => v,
