@@ -25,7 +25,7 @@ use serde::Serialize;
 
 pub(crate) use eval::Code;
 pub use facts::TaskFacts;
-pub(crate) use plan::{Plan, compile_conditions, fold_literal_tests, lean_right, memoise};
+pub(crate) use plan::{Binds, Plan, compile_conditions, fold_literal_tests, lean_right, memoise};
 
 use crate::calendar::{Calendar, CalendarError};
 use crate::id::{EventId, OfficialId, RuleId, StepId, TaskId};
@@ -790,54 +790,43 @@ impl<'p> Evaluator<'p> {
             default_evidence: None,
         }));
         for (ri, rule) in rules.iter().enumerate() {
-            bindings.truncate(n_steps);
-            let of_steps = match rule.kind {
-                RuleKind::Accountability => true,
-                RuleKind::Avoidance => {
-                    let Some(Body::Avoidance {
-                        scope, event_kind, ..
-                    }) = rule.versions.first().map(|v| &v.body)
-                    else {
-                        continue;
+            let binds = self.policy.plan.binds.get(ri).copied();
+            let of_steps = match binds {
+                Some(Binds::Steps) => true,
+                Some(Binds::Task) => {
+                    bindings.truncate(n_steps);
+                    bindings.push(Binding {
+                        b1: None,
+                        value: V::None,
+                        memo_row: None,
+                        act_date: end.min(as_of),
+                        step: None,
+                        default_evidence: None,
+                    });
+                    false
+                }
+                Some(Binds::Events | Binds::EventsOfKind(_)) => {
+                    bindings.truncate(n_steps);
+                    let event_binding = |i: u32| Binding {
+                        b1: Some(Bound::Event(i)),
+                        value: V::Event(i),
+                        memo_row: None,
+                        act_date: facts.event_dates.get(i as usize).copied().unwrap_or(as_of),
+                        step: facts.step_of_event(i),
+                        default_evidence: Some(i),
                     };
-                    match scope {
-                        Scope::Task => bindings.push(Binding {
-                            b1: None,
-                            value: V::None,
-                            memo_row: None,
-                            act_date: end.min(as_of),
-                            step: None,
-                            default_evidence: None,
-                        }),
-                        Scope::Step => {}
-                        Scope::Event => {
-                            let event_binding = |i: u32| Binding {
-                                b1: Some(Bound::Event(i)),
-                                value: V::Event(i),
-                                memo_row: None,
-                                act_date: facts
-                                    .event_dates
-                                    .get(i as usize)
-                                    .copied()
-                                    .unwrap_or(as_of),
-                                step: facts.step_of_event(i),
-                                default_evidence: Some(i),
-                            };
-                            match event_kind
-                                .map(|_| self.policy.plan.event_kind.get(ri).copied().flatten())
-                            {
-                                Some(Some(k)) => {
-                                    bindings
-                                        .extend(facts.of_kind(k).iter().map(|&i| event_binding(i)));
-                                }
-                                Some(None) => {}
-                                None => {
-                                    bindings.extend((0..facts.n_events as u32).map(event_binding))
-                                }
-                            }
+                    match binds {
+                        Some(Binds::EventsOfKind(k)) => {
+                            bindings.extend(facts.of_kind(k).iter().map(|&i| event_binding(i)));
                         }
+                        _ => bindings.extend((0..facts.n_events as u32).map(event_binding)),
                     }
-                    *scope == Scope::Step
+                    false
+                }
+                // An event rule of no known kind binds nothing (and is traced so).
+                Some(Binds::Nothing) => {
+                    bindings.truncate(n_steps);
+                    false
                 }
                 _ => continue,
             };

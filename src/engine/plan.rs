@@ -12,6 +12,23 @@ use crate::policy::expr::Expr;
 use crate::policy::expr::check::{Cmp, Lit, Node, slot};
 use crate::policy::{Body, Param, Rule, RuleKind, RuleVersion, Scope};
 
+/// What a rule of the main loop (accountability and avoidance) is bound to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Binds {
+    /// Each step.
+    Steps,
+    /// The task, once.
+    Task,
+    /// Each event of the kind of this index in [`EventKind::NAMES`].
+    EventsOfKind(usize),
+    /// Each event.
+    Events,
+    /// Nothing: an event rule whose kind is not an event kind.
+    Nothing,
+    /// Not evaluated by the main loop (exceptions, consequences).
+    Skip,
+}
+
 /// The evaluation plan of a policy.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Plan {
@@ -27,9 +44,10 @@ pub(crate) struct Plan {
     /// For each rule: positions in `exceptions` of those that name it in
     /// `defeats` in any version, in policy order.
     pub defeaters: Vec<Vec<usize>>,
-    /// For each rule: the index in [`EventKind::NAMES`] of the event kind it
-    /// binds (event rules with a kind), `None` otherwise.
-    pub event_kind: Vec<Option<usize>>,
+    /// For each rule: what the main loop binds it to (step, task and event
+    /// rules), decided here once rather than from its first version's body
+    /// in every evaluation.
+    pub binds: Vec<Binds>,
     /// The parameter values in force, by period: each entry holds from its
     /// date until the next entry's (the first from the earliest date). A
     /// parameter's value only changes on a version's first or last day, so
@@ -84,14 +102,24 @@ impl Plan {
                     .any(|c| reads_param(&c.expr))
             })
             .collect();
-        let event_kind = rules
+        let binds = rules
             .iter()
-            .map(|r| match r.versions.first().map(|v| &v.body) {
-                Some(Body::Avoidance {
-                    event_kind: Some(k),
-                    ..
-                }) => EventKind::index_of(k),
-                _ => None,
+            .map(|r| match (r.kind, r.versions.first().map(|v| &v.body)) {
+                (RuleKind::Accountability, _) => Binds::Steps,
+                (
+                    RuleKind::Avoidance,
+                    Some(Body::Avoidance {
+                        scope, event_kind, ..
+                    }),
+                ) => match (scope, event_kind) {
+                    (Scope::Step, _) => Binds::Steps,
+                    (Scope::Task, _) => Binds::Task,
+                    (Scope::Event, None) => Binds::Events,
+                    (Scope::Event, Some(k)) => {
+                        EventKind::index_of(k).map_or(Binds::Nothing, Binds::EventsOfKind)
+                    }
+                },
+                _ => Binds::Skip,
             })
             .collect();
         let mut starts: Vec<NaiveDate> = params
@@ -121,7 +149,7 @@ impl Plan {
             consequences,
             reads_params,
             defeaters,
-            event_kind,
+            binds,
             param_epochs,
             memo_widths: (0, 0),
             trace_rank,
@@ -492,7 +520,11 @@ mod tests {
             }
         }
         assert!(pairs >= 10, "{pairs}");
-        let event_rules = plan.event_kind.iter().filter(|k| k.is_some()).count();
+        let event_rules = plan
+            .binds
+            .iter()
+            .filter(|b| matches!(b, Binds::EventsOfKind(_)))
+            .count();
         assert!(event_rules >= 15, "{event_rules}");
     }
 
