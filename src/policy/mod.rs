@@ -69,7 +69,7 @@ pub enum Scope {
 }
 
 /// A compiled condition with its source text.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Cond {
     pub(crate) expr: Expr,
     pub(crate) text: Arc<str>,
@@ -81,6 +81,23 @@ pub struct Cond {
     /// The condition compiled to closures (`engine::compile`, after the
     /// load-time rewrites), which evaluations without an explanation run.
     pub(crate) code: Option<crate::engine::Code>,
+}
+
+impl Clone for Cond {
+    /// A copy, its closures compiled again from the tree (closures are not
+    /// copied; policies are cloned rarely, conditions run often).
+    fn clone(&self) -> Cond {
+        Cond {
+            expr: self.expr.clone(),
+            text: self.text.clone(),
+            at: self.at,
+            parts: self.parts.clone(),
+            code: self
+                .code
+                .as_ref()
+                .map(|_| crate::engine::compile(&self.expr)),
+        }
+    }
 }
 
 impl Cond {

@@ -15,8 +15,6 @@
 //! An explained evaluation still runs the interpreter, which records the
 //! first false part of each condition as it goes.
 
-use std::sync::Arc;
-
 use super::{Env, Group, Lazy, R, RuntimeError, V, compare};
 use crate::policy::expr::check::{Cmp, Expr, F, Lit, Node};
 use crate::policy::expr::syntax::Quant;
@@ -30,11 +28,10 @@ type T = Box<TestFn>;
 type E = Box<EvalFn>;
 
 /// A condition compiled both ways: as a test (a rule's `when`) and for its
-/// value (a `who`, a target), shared by clones of the policy.
-#[derive(Clone)]
+/// value (a `who`, a target).
 pub(crate) struct Code {
-    test: Arc<TestFn>,
-    value: Arc<EvalFn>,
+    test: T,
+    value: E,
 }
 
 impl std::fmt::Debug for Code {
@@ -60,8 +57,8 @@ impl Code {
 /// Compiles a condition (after the load-time rewrites of `engine::plan`).
 pub(crate) fn compile(e: &Expr) -> Code {
     Code {
-        test: Arc::from(test(e)),
-        value: Arc::from(eval(e)),
+        test: test(e),
+        value: eval(e),
     }
 }
 
