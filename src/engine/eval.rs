@@ -600,10 +600,15 @@ impl<'a, 'f> Env<'a, 'f> {
     /// Tests a rule's condition (its `when`, an exception's or a
     /// consequence's): compiled when nothing is explained, otherwise as
     /// [`Env::test_top`], which records what the explanation asks for.
+    /// `EXPLAIN` is whether the evaluation explains (the engine's own
+    /// constant, which [`Env::explain`] holds too).
     #[inline]
-    pub(crate) fn test_cond(&mut self, c: &'a Cond) -> Result<bool, RuntimeError> {
+    pub(crate) fn test_cond<const EXPLAIN: bool>(
+        &mut self,
+        c: &'a Cond,
+    ) -> Result<bool, RuntimeError> {
         match &c.code {
-            Some(code) if !self.explain => code.test(self),
+            Some(code) if !EXPLAIN => code.test(self),
             _ => self.test_top(&c.expr),
         }
     }
@@ -611,9 +616,9 @@ impl<'a, 'f> Env<'a, 'f> {
     /// A condition's value (a `who`, a target): compiled when nothing is
     /// explained, otherwise as [`Env::eval`].
     #[inline]
-    pub(crate) fn eval_cond(&mut self, c: &'a Cond) -> R<'a> {
+    pub(crate) fn eval_cond<const EXPLAIN: bool>(&mut self, c: &'a Cond) -> R<'a> {
         match &c.code {
-            Some(code) if !self.explain => code.value(self),
+            Some(code) if !EXPLAIN => code.value(self),
             _ => self.eval(&c.expr),
         }
     }

@@ -576,7 +576,7 @@ impl<'p> Evaluator<'p> {
     /// # Errors
     /// [`EvalError`] when the date is outside the policy or a deadline falls outside the calendar.
     pub fn evaluate(&self, case: &ValidCase, as_of: NaiveDate) -> Result<Determination, EvalError> {
-        self.evaluate_with(case, as_of, Lists::default(), None)
+        self.evaluate_as(case, as_of, Lists::default(), None)
     }
 
     /// Evaluates one case as of `as_of` into `out`, an answer this or
@@ -615,13 +615,30 @@ impl<'p> Evaluator<'p> {
     ) -> Result<(), EvalError> {
         let mut scratch = Scratch::take();
         let lists = scratch.pools.take_from(out);
-        *out = self.evaluate_with(case, as_of, lists, Some(scratch))?;
+        *out = self.evaluate_as(case, as_of, lists, Some(scratch))?;
         Ok(())
     }
 
     /// Evaluates into `lists` (empty), with the thread's storage if the
     /// caller has taken it already.
-    fn evaluate_with(
+    /// [`Evaluator::evaluate_with`] with the explanation on or off as a
+    /// constant, so that an evaluation without one carries none of its
+    /// tests.
+    fn evaluate_as(
+        &self,
+        case: &ValidCase,
+        as_of: NaiveDate,
+        lists: Lists,
+        scratch: Option<Box<Scratch>>,
+    ) -> Result<Determination, EvalError> {
+        if self.options.explain {
+            self.evaluate_with::<true>(case, as_of, lists, scratch)
+        } else {
+            self.evaluate_with::<false>(case, as_of, lists, scratch)
+        }
+    }
+
+    fn evaluate_with<const EXPLAIN: bool>(
         &self,
         case: &ValidCase,
         as_of: NaiveDate,
@@ -665,10 +682,10 @@ impl<'p> Evaluator<'p> {
             mut trace,
             mut errors,
         } = lists;
-        if self.options.explain {
+        if EXPLAIN {
             trace.reserve(rules.len());
         }
-        let explain = self.options.explain;
+        let explain = EXPLAIN;
         let end = facts.task.closed.unwrap_or(as_of);
         let step_date = |i: usize| {
             facts
@@ -867,7 +884,7 @@ impl<'p> Evaluator<'p> {
                 // Shared sub-expressions are kept per step (see `plan::memoise`).
                 env.memo_row = b.memo_row;
                 let ok = match &version.when {
-                    Some(c) => match env.test_cond(c) {
+                    Some(c) => match env.test_cond::<EXPLAIN>(c) {
                         Ok(v) => v,
                         Err(_) => {
                             error.get_or_insert(env.take_error());
@@ -904,7 +921,7 @@ impl<'p> Evaluator<'p> {
                     _ => continue,
                 };
                 officials.clear();
-                match env.eval_cond(who) {
+                match env.eval_cond::<EXPLAIN>(who) {
                     Ok(v) => env.officials_into(&v, officials, local_officials),
                     Err(_) => {
                         error.get_or_insert(env.take_error());
@@ -913,7 +930,7 @@ impl<'p> Evaluator<'p> {
                 }
                 ev.clear();
                 match evidence {
-                    Some(c) => match env.eval_cond(c) {
+                    Some(c) => match env.eval_cond::<EXPLAIN>(c) {
                         Ok(v) => env.events_into(&v, ev),
                         Err(_) => {
                             error.get_or_insert(env.take_error());
@@ -1058,14 +1075,14 @@ impl<'p> Evaluator<'p> {
                     set_var(&mut env.vars, 3, V::Step(si as u32));
                     let official = env.own(a.official.clone());
                     set_var(&mut env.vars, 4, official);
-                    match env.test_cond(c) {
+                    match env.test_cond::<EXPLAIN>(c) {
                         Ok(true) => {
                             if let Some(x) = exc_fired.get_mut(xi) {
                                 *x += 1;
                             }
                             a.defeated_by = Some(xr.id.clone());
                             if let Some(t) = transfers_to.get(&TargetScope::Step)
-                                && let Ok(v) = env.eval_cond(t)
+                                && let Ok(v) = env.eval_cond::<EXPLAIN>(t)
                             {
                                 for o in env.officials_of(&v, local_officials) {
                                     added.push(Accountable {
@@ -1158,7 +1175,7 @@ impl<'p> Evaluator<'p> {
                 }
                 set_var(&mut env.vars, 3, bound_value(rf.binding.b1));
                 set_var(&mut env.vars, 4, V::Off(&rf.official));
-                let applied = match env.test_cond(c) {
+                let applied = match env.test_cond::<EXPLAIN>(c) {
                     Ok(v) => v,
                     Err(_) => {
                         if let Some(x) = exc_errors.get_mut(xi) {
@@ -1178,7 +1195,7 @@ impl<'p> Evaluator<'p> {
                     }
                     defeated_by = Some(xr.id.clone());
                     if let Some(t) = transfers_to.get(&rf.scope)
-                        && let Ok(v) = env.eval_cond(t)
+                        && let Ok(v) = env.eval_cond::<EXPLAIN>(t)
                     {
                         for o in env.officials_of(&v, local_officials) {
                             moved.push((findings.len(), xr.id.clone(), o));
@@ -1400,7 +1417,7 @@ impl<'p> Evaluator<'p> {
                 set_var(&mut env.vars, 3, V::Finding(fi as u32));
                 set_var(&mut env.vars, 4, standing_list);
                 let ok = match &v.when {
-                    Some(c) => match env.test_cond(c) {
+                    Some(c) => match env.test_cond::<EXPLAIN>(c) {
                         Ok(x) => x,
                         Err(_) => {
                             error.get_or_insert(env.take_error());
@@ -1420,7 +1437,7 @@ impl<'p> Evaluator<'p> {
                 }
                 officials.clear();
                 match to {
-                    Some(c) => match env.eval_cond(c) {
+                    Some(c) => match env.eval_cond::<EXPLAIN>(c) {
                         Ok(x) => env.officials_into(&x, officials, local_officials),
                         Err(_) => {
                             error.get_or_insert(env.take_error());
