@@ -35,7 +35,13 @@ pub(crate) struct FindingView<'a> {
 /// builds and the officials an evaluation owns are kept in the [`Env`], and
 /// a value names them by position, so copying or dropping a value touches
 /// no reference count and frees nothing.
+///
+/// The tag is four bytes (`repr(u32)`): with a one-byte tag, rustc copied
+/// a value's first eight bytes piece by piece (a byte, four, two, one)
+/// wherever one was returned; the value is 24 bytes either way, and
+/// `Option<V>` and `Result<V, _>` still use the tag's spare values.
 #[derive(Debug, Clone, Copy)]
+#[repr(u32)]
 pub(crate) enum V<'a> {
     None,
     Bool(bool),
