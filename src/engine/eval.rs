@@ -1,6 +1,9 @@
-//! The interpreter of compiled conditions. Evaluation is bounded by the size
-//! of the case: no loops but quantifiers over finite lists, no recursion in
-//! the language, and the tree depth is limited at load.
+//! The interpreter of the conditions' typed trees, which explained
+//! evaluations run (it records each condition's first false part), and in
+//! [`code`] the same conditions compiled to closures, which the others run.
+//! Evaluation is bounded by the size of the case: no loops but quantifiers
+//! over finite lists, no recursion in the language, and the tree depth is
+//! limited at load.
 
 use std::cell::Cell;
 
