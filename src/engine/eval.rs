@@ -119,6 +119,24 @@ impl V<'_> {
     }
 }
 
+/// `d + n` (`plus`) or `d - n` days for a date and a number (`none` for
+/// anything else, or past the calendar's range); `n` is clamped to
+/// ±100,000 days.
+fn date_add<'a>(d: V<'a>, n: V<'a>, plus: bool) -> V<'a> {
+    match (d, n) {
+        (V::Date(d), V::Int(n)) => {
+            let n = if plus {
+                n
+            } else {
+                n.checked_neg().unwrap_or(i64::MAX)
+            };
+            d.checked_add_signed(chrono::Duration::days(n.clamp(-100_000, 100_000)))
+                .map_or(V::None, V::Date)
+        }
+        _ => V::None,
+    }
+}
+
 /// An optional date as a value (`none` when absent).
 fn opt_date<'a>(d: Option<NaiveDate>) -> V<'a> {
     d.map_or(V::None, V::Date)
@@ -418,7 +436,7 @@ impl<'a, 'f> Env<'a, 'f> {
     /// kind's, or one step's, or one kind's in one step), as the slice the
     /// facts keep, so that a quantifier walks it in place instead of item by
     /// item.
-    #[inline]
+    #[inline(always)]
     fn event_group(&self, v: &V<'a>) -> Option<Group<'f>> {
         let facts = self.facts;
         let all = |events| Group { events, step: None };
@@ -694,45 +712,204 @@ impl<'a, 'f> Env<'a, 'f> {
             }
             Node::Quant(q @ (Quant::Exists | Quant::All), s, src, cond) => {
                 let items = self.eval(src)?;
-                let group = self.event_group(&items);
-                let n = group.map_or_else(|| self.len_of(&items), |g| g.events.len());
-                let want = matches!(q, Quant::Exists);
-                for i in 0..n {
-                    if group.is_some_and(|g| !g.holds(self.facts, i)) {
-                        continue;
-                    }
-                    if self.bind_test(&items, group, i, *s, cond.as_deref())? == want {
-                        return Ok(want);
-                    }
-                }
-                !want
+                let cond = cond.as_deref();
+                self.exists_or_all(*q == Quant::Exists, *s, items, |env| env.test_opt(cond))?
             }
             _ => self.eval(e)?.truthy(),
         })
     }
 
-    /// Binds item `i` of `items` to slot `s` and tests `cond` on it (true
-    /// when there is no condition): one step of a quantifier or a map.
-    /// `group` is `items` as a group of events ([`Env::event_group`]), read
-    /// in place when there is one.
+    /// Tests `cond`; `true` when there is none (a quantifier or map without `where`).
     #[inline]
-    fn bind_test(
+    fn test_opt(&mut self, cond: Option<&'a Expr>) -> Result<bool, RuntimeError> {
+        match cond {
+            Some(c) => self.test(c),
+            None => Ok(true),
+        }
+    }
+
+    /// `exists` (`exists` true) or `all` over `items`, each bound to slot
+    /// `s` and tested by `cond`. The interpreter and the compiled
+    /// conditions (`code.rs`) both walk lists here and in
+    /// [`Env::quantify`] and [`Env::map_list`], with their own `cond`.
+    #[inline]
+    fn exists_or_all(
         &mut self,
-        items: &V<'a>,
-        group: Option<Group<'f>>,
-        i: usize,
+        exists: bool,
         s: usize,
-        cond: Option<&'a Expr>,
+        items: V<'a>,
+        mut cond: impl FnMut(&mut Self) -> Result<bool, RuntimeError>,
     ) -> Result<bool, RuntimeError> {
+        let group = self.event_group(&items);
+        let n = group.map_or_else(|| self.len_of(&items), |g| g.events.len());
+        for i in 0..n {
+            if group.is_some_and(|g| !g.holds(self.facts, i)) {
+                continue;
+            }
+            self.bind(&items, group, i, s);
+            if cond(self)? == exists {
+                return Ok(exists);
+            }
+        }
+        Ok(!exists)
+    }
+
+    /// Quantifier `q` over `items`, each bound to slot `s` and tested by
+    /// `cond`: a boolean, a count, an item, or a filtered list.
+    #[inline]
+    fn quantify(
+        &mut self,
+        q: Quant,
+        s: usize,
+        items: V<'a>,
+        mut cond: impl FnMut(&mut Self) -> Result<bool, RuntimeError>,
+    ) -> R<'a> {
+        let group = self.event_group(&items);
+        let n = group.map_or_else(|| self.len_of(&items), |g| g.events.len());
+        let mut count = 0i64;
+        // A filter's kept items, pushed to `building` from here.
+        let mark = self.start_list();
+        let mut last = None;
+        for i in 0..n {
+            if group.is_some_and(|g| !g.holds(self.facts, i)) {
+                continue;
+            }
+            self.bind(&items, group, i, s);
+            let ok = match cond(self) {
+                Ok(ok) => ok,
+                Err(e) => {
+                    self.building.truncate(mark);
+                    return Err(e);
+                }
+            };
+            let it = self.var(s);
+            match q {
+                Quant::Exists if ok => return Ok(V::Bool(true)),
+                Quant::All if !ok => return Ok(V::Bool(false)),
+                Quant::First if ok => return Ok(it),
+                Quant::Last if ok => last = Some(it),
+                Quant::Count if ok => count += 1,
+                Quant::Filter if ok => self.building.push(it),
+                _ => {}
+            }
+        }
+        Ok(match q {
+            Quant::Exists => V::Bool(false),
+            Quant::All => V::Bool(true),
+            Quant::First => V::None,
+            Quant::Last => last.unwrap_or(V::None),
+            Quant::Count => V::Int(count),
+            Quant::Filter => return self.finish_list(mark),
+        })
+    }
+
+    /// `[head for x in items where cond]`, `x` in slot `s`: the values of
+    /// `head` for the items `cond` holds for, without `none`.
+    #[inline]
+    fn map_list(
+        &mut self,
+        s: usize,
+        items: V<'a>,
+        mut cond: impl FnMut(&mut Self) -> Result<bool, RuntimeError>,
+        mut head: impl FnMut(&mut Self) -> R<'a>,
+    ) -> R<'a> {
+        let group = self.event_group(&items);
+        let n = group.map_or_else(|| self.len_of(&items), |g| g.events.len());
+        self.build_list(|env| {
+            for i in 0..n {
+                if group.is_some_and(|g| !g.holds(env.facts, i)) {
+                    continue;
+                }
+                env.bind(&items, group, i, s);
+                if cond(env)? {
+                    let v = head(env)?;
+                    if !matches!(v, V::None) {
+                        env.building.push(v);
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// `x + y` for lists: their items, in order, as a new list.
+    fn concat(&mut self, x: V<'a>, y: V<'a>) -> R<'a> {
+        self.build_list(|env| {
+            for v in [x, y] {
+                for i in 0..env.len_of(&v) {
+                    let it = env.item(&v, i);
+                    env.building.push(it);
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// `x + y` (`add`) or `x - y` for numbers (`none` for anything else);
+    /// an overflow is an error.
+    #[inline]
+    fn arith(&self, add: bool, x: V<'a>, y: V<'a>) -> R<'a> {
+        Ok(match (x, y) {
+            (V::Int(p), V::Int(q)) => {
+                let r = if add {
+                    p.checked_add(q)
+                } else {
+                    p.checked_sub(q)
+                };
+                r.map(V::Int)
+                    .ok_or_else(|| self.fail("integer overflow".into()))?
+            }
+            _ => V::None,
+        })
+    }
+
+    /// The value of parameter `i` in force on the act date.
+    #[inline]
+    fn param(&self, i: usize) -> R<'a> {
+        match self.params.get(i).copied().flatten() {
+            Some(v) => Ok(V::Int(v)),
+            None => Err(self.fail(format!(
+                "parameter #{i} has no value in force on the act date"
+            ))),
+        }
+    }
+
+    /// A shared sub-expression ([`Node::Memo`], slot `slot`): the value kept
+    /// for the bound step or finding, or `compute`d and kept. Errors are not
+    /// kept: the next use computes (and fails) again.
+    #[inline]
+    fn memo_or(&mut self, slot: usize, compute: impl FnOnce(&mut Self) -> R<'a>) -> R<'a> {
+        let at = self.memo_row.map(|r| r + slot);
+        if let Some(v) = at.and_then(|i| self.memo.get(i)).and_then(Option::as_ref) {
+            return Ok(*v);
+        }
+        let v = compute(self)?;
+        if let Some(cell) = at.and_then(|i| self.memo.get_mut(i)) {
+            *cell = Some(v);
+        }
+        Ok(v)
+    }
+
+    /// The events of kind `k` of step value `b`; for any other value, what
+    /// `.events` of it gives (the condition tests the kind anyway).
+    #[inline]
+    fn step_kind_source(&mut self, b: V<'a>, k: usize) -> V<'a> {
+        match b {
+            V::Step(s) => V::Lazy(Lazy::StepKindEvents(s, k)),
+            other => self.field(other, F::SEvents),
+        }
+    }
+
+    /// Binds item `i` of `items` to slot `s`: one step of a quantifier or
+    /// a map. `group` is `items` as a group of events
+    /// ([`Env::event_group`]), read in place when there is one.
+    #[inline]
+    fn bind(&mut self, items: &V<'a>, group: Option<Group<'f>>, i: usize, s: usize) {
         let it = match group {
             Some(g) => g.events.get(i).map_or(V::None, |&e| V::Event(e)),
             None => self.item(items, i),
         };
         self.set(s, it);
-        match cond {
-            Some(c) => self.test(c),
-            None => Ok(true),
-        }
     }
 
     /// Evaluates an operand of a comparison: a field of a variable (the
@@ -819,16 +996,7 @@ impl<'a, 'f> Env<'a, 'f> {
     /// finding, or computed and kept.
     #[inline(never)]
     fn eval_memo(&mut self, slot: usize, inner: &'a Expr) -> R<'a> {
-        let at = self.memo_row.map(|r| r + slot);
-        if let Some(v) = at.and_then(|i| self.memo.get(i)).and_then(Option::as_ref) {
-            return Ok(*v);
-        }
-        // Errors are not kept: the next use evaluates (and fails) again.
-        let v = self.eval(inner)?;
-        if let Some(cell) = at.and_then(|i| self.memo.get_mut(i)) {
-            *cell = Some(v);
-        }
-        Ok(v)
+        self.memo_or(slot, |env| env.eval(inner))
     }
 
     /// `if c then a else b`.
@@ -847,10 +1015,10 @@ impl<'a, 'f> Env<'a, 'f> {
             Node::KindEvents(k) => V::Lazy(Lazy::KindEvents(*k)),
             // The step's events of one kind; for any other value, what
             // `.events` of it gives (the condition tests the kind anyway).
-            Node::StepKindEvents(b, k) => match self.eval(b)? {
-                V::Step(s) => V::Lazy(Lazy::StepKindEvents(s, *k)),
-                other => self.field(other, F::SEvents),
-            },
+            Node::StepKindEvents(b, k) => {
+                let b = self.eval(b)?;
+                self.step_kind_source(b, *k)
+            }
             Node::Memo(slot, inner) => return self.eval_memo(*slot, inner),
             Node::Lit(l) => match l {
                 Lit::None => V::None,
@@ -860,14 +1028,7 @@ impl<'a, 'f> Env<'a, 'f> {
                 Lit::Str(s) => V::Str(s),
             },
             Node::Var(s) => self.var(*s),
-            Node::Param(i) => match self.params.get(*i).copied().flatten() {
-                Some(v) => V::Int(v),
-                None => {
-                    return Err(self.fail(format!(
-                        "parameter #{i} has no value in force on the act date"
-                    )));
-                }
-            },
+            Node::Param(i) => return self.param(*i),
             Node::Field(b, f) => {
                 let base = self.eval(b)?;
                 self.field(base, *f)
@@ -886,31 +1047,9 @@ impl<'a, 'f> Env<'a, 'f> {
             | Node::Quant(Quant::Exists | Quant::All, ..) => V::Bool(self.test(e)?),
             Node::Add(a, b) | Node::Sub(a, b) => {
                 let (x, y) = (self.eval(a)?, self.eval(b)?);
-                match (x, y) {
-                    (V::Int(p), V::Int(q)) => {
-                        let r = if matches!(e.node, Node::Add(..)) {
-                            p.checked_add(q)
-                        } else {
-                            p.checked_sub(q)
-                        };
-                        r.map(V::Int)
-                            .ok_or_else(|| self.fail("integer overflow".into()))?
-                    }
-                    _ => V::None,
-                }
+                return self.arith(matches!(e.node, Node::Add(..)), x, y);
             }
-            Node::DateAdd(a, b, plus) => match (self.eval(a)?, self.eval(b)?) {
-                (V::Date(d), V::Int(n)) => {
-                    let n = if *plus {
-                        n
-                    } else {
-                        n.checked_neg().unwrap_or(i64::MAX)
-                    };
-                    d.checked_add_signed(chrono::Duration::days(n.clamp(-100_000, 100_000)))
-                        .map_or(V::None, V::Date)
-                }
-                _ => V::None,
-            },
+            Node::DateAdd(a, b, plus) => date_add(self.eval(a)?, self.eval(b)?, *plus),
             Node::If(c, a, b) => return self.eval_if(c, a, b),
             Node::Concat(..) | Node::List(_) | Node::Map(..) | Node::Quant(..) => {
                 return self.eval_lists(e);
@@ -923,89 +1062,31 @@ impl<'a, 'f> Env<'a, 'f> {
     /// [`Env::eval_other`] stays small.
     #[inline(never)]
     fn eval_lists(&mut self, e: &'a Expr) -> R<'a> {
-        Ok(match &e.node {
+        match &e.node {
             Node::Concat(a, b) => {
                 let (x, y) = (self.eval(a)?, self.eval(b)?);
-                return self.build_list(|env| {
-                    for v in [x, y] {
-                        for i in 0..env.len_of(&v) {
-                            let it = env.item(&v, i);
-                            env.building.push(it);
-                        }
-                    }
-                    Ok(())
-                });
+                self.concat(x, y)
             }
-            Node::List(items) => {
-                return self.build_list(|env| {
-                    for it in items {
-                        let v = env.eval(it)?;
-                        env.building.push(v);
-                    }
-                    Ok(())
-                });
-            }
+            Node::List(items) => self.build_list(|env| {
+                for it in items {
+                    let v = env.eval(it)?;
+                    env.building.push(v);
+                }
+                Ok(())
+            }),
             Node::Map(head, s, src, cond) => {
                 let items = self.eval(src)?;
-                let group = self.event_group(&items);
-                let n = group.map_or_else(|| self.len_of(&items), |g| g.events.len());
-                return self.build_list(|env| {
-                    for i in 0..n {
-                        if group.is_some_and(|g| !g.holds(env.facts, i)) {
-                            continue;
-                        }
-                        if env.bind_test(&items, group, i, *s, cond.as_deref())? {
-                            let v = env.eval(head)?;
-                            if !matches!(v, V::None) {
-                                env.building.push(v);
-                            }
-                        }
-                    }
-                    Ok(())
-                });
+                let cond = cond.as_deref();
+                self.map_list(*s, items, |env| env.test_opt(cond), |env| env.eval(head))
             }
             Node::Quant(q, s, src, cond) => {
                 let items = self.eval(src)?;
-                let group = self.event_group(&items);
-                let n = group.map_or_else(|| self.len_of(&items), |g| g.events.len());
-                let mut count = 0i64;
-                // A filter's kept items, pushed to `building` from here.
-                let mark = self.start_list();
-                let mut last = None;
-                for i in 0..n {
-                    if group.is_some_and(|g| !g.holds(self.facts, i)) {
-                        continue;
-                    }
-                    let ok = match self.bind_test(&items, group, i, *s, cond.as_deref()) {
-                        Ok(ok) => ok,
-                        Err(e) => {
-                            self.building.truncate(mark);
-                            return Err(e);
-                        }
-                    };
-                    let it = self.var(*s);
-                    match q {
-                        Quant::Exists if ok => return Ok(V::Bool(true)),
-                        Quant::All if !ok => return Ok(V::Bool(false)),
-                        Quant::First if ok => return Ok(it),
-                        Quant::Last if ok => last = Some(it),
-                        Quant::Count if ok => count += 1,
-                        Quant::Filter if ok => self.building.push(it),
-                        _ => {}
-                    }
-                }
-                match q {
-                    Quant::Exists => V::Bool(false),
-                    Quant::All => V::Bool(true),
-                    Quant::First => V::None,
-                    Quant::Last => last.unwrap_or(V::None),
-                    Quant::Count => V::Int(count),
-                    Quant::Filter => return self.finish_list(mark),
-                }
+                let cond = cond.as_deref();
+                self.quantify(*q, *s, items, |env| env.test_opt(cond))
             }
             // Only the nodes above are sent here (by `eval_other`).
-            _ => return Err(self.fail("internal: not a list node".into())),
-        })
+            _ => Err(self.fail("internal: not a list node".into())),
+        }
     }
 
     /// A field of a value: dispatches on the kind of value, each kind in a

@@ -15,7 +15,7 @@
 //! An explained evaluation still runs the interpreter, which records the
 //! first false part of each condition as it goes.
 
-use super::{Env, Group, Lazy, R, RuntimeError, V, compare};
+use super::{Env, Lazy, R, RuntimeError, V, compare, date_add};
 use crate::policy::expr::check::{Cmp, Expr, F, Lit, Node};
 use crate::policy::expr::syntax::Quant;
 
@@ -252,21 +252,11 @@ fn test(e: &Expr) -> T {
             })
         }
         Node::Quant(q @ (Quant::Exists | Quant::All), s, src, cond) => {
-            let want = matches!(q, Quant::Exists);
+            let exists = matches!(q, Quant::Exists);
             let (s, src, cond) = (*s, eval(src), cond.as_deref().map(test));
             t(move |env| {
                 let items = src(env)?;
-                let group = env.event_group(&items);
-                let n = group.map_or_else(|| env.len_of(&items), |g| g.events.len());
-                for i in 0..n {
-                    if group.is_some_and(|g| !g.holds(env.facts, i)) {
-                        continue;
-                    }
-                    if bind_test(env, &items, group, i, s, cond.as_deref())? == want {
-                        return Ok(want);
-                    }
-                }
-                Ok(!want)
+                env.exists_or_all(exists, s, items, |env| test_opt(env, cond.as_deref()))
             })
         }
         _ => {
@@ -276,22 +266,9 @@ fn test(e: &Expr) -> T {
     }
 }
 
-/// Binds item `i` of `items` to slot `s` and tests `cond` on it, as
-/// [`Env::bind_test`] does with the interpreter.
+/// Tests `cond`; `true` when there is none.
 #[inline]
-fn bind_test<'a, 'f>(
-    env: &mut Env<'a, 'f>,
-    items: &V<'a>,
-    group: Option<Group<'f>>,
-    i: usize,
-    s: usize,
-    cond: Option<&TestFn>,
-) -> Result<bool, RuntimeError> {
-    let it = match group {
-        Some(g) => g.events.get(i).map_or(V::None, |&e| V::Event(e)),
-        None => env.item(items, i),
-    };
-    env.set(s, it);
+fn test_opt(env: &mut Env<'_, '_>, cond: Option<&TestFn>) -> Result<bool, RuntimeError> {
     match cond {
         Some(c) => c(env),
         None => Ok(true),
@@ -331,37 +308,17 @@ fn eval(e: &Expr) -> E {
         Node::StepKindEvents(b, k) => {
             let (b, k) = (eval(b), *k);
             v(move |env| {
-                Ok(match b(env)? {
-                    V::Step(s) => V::Lazy(Lazy::StepKindEvents(s, k)),
-                    other => env.field(other, F::SEvents),
-                })
+                let b = b(env)?;
+                Ok(env.step_kind_source(b, k))
             })
         }
-        // A shared value: the one kept for the bound step or finding, or
-        // computed and kept. Errors are not kept: the next use evaluates
-        // (and fails) again.
         Node::Memo(slot, inner) => {
             let (slot, inner) = (*slot, eval(inner));
-            v(move |env| {
-                let at = env.memo_row.map(|r| r + slot);
-                if let Some(v) = at.and_then(|i| env.memo.get(i)).and_then(Option::as_ref) {
-                    return Ok(*v);
-                }
-                let v = inner(env)?;
-                if let Some(cell) = at.and_then(|i| env.memo.get_mut(i)) {
-                    *cell = Some(v);
-                }
-                Ok(v)
-            })
+            v(move |env| env.memo_or(slot, |env| inner(env)))
         }
         Node::Param(i) => {
             let i = *i;
-            v(move |env| match env.params.get(i).copied().flatten() {
-                Some(n) => Ok(V::Int(n)),
-                None => Err(env.fail(format!(
-                    "parameter #{i} has no value in force on the act date"
-                ))),
-            })
+            v(move |env| env.param(i))
         }
         Node::Call(f, args) => {
             let f = *f;
@@ -396,36 +353,12 @@ fn eval(e: &Expr) -> E {
             let (a, b) = (eval(a), eval(b));
             v(move |env| {
                 let (x, y) = (a(env)?, b(env)?);
-                Ok(match (x, y) {
-                    (V::Int(p), V::Int(q)) => {
-                        let r = if add {
-                            p.checked_add(q)
-                        } else {
-                            p.checked_sub(q)
-                        };
-                        r.map(V::Int)
-                            .ok_or_else(|| env.fail("integer overflow".into()))?
-                    }
-                    _ => V::None,
-                })
+                env.arith(add, x, y)
             })
         }
         Node::DateAdd(a, b, plus) => {
             let (a, b, plus) = (eval(a), eval(b), *plus);
-            v(move |env| {
-                Ok(match (a(env)?, b(env)?) {
-                    (V::Date(d), V::Int(n)) => {
-                        let n = if plus {
-                            n
-                        } else {
-                            n.checked_neg().unwrap_or(i64::MAX)
-                        };
-                        d.checked_add_signed(chrono::Duration::days(n.clamp(-100_000, 100_000)))
-                            .map_or(V::None, V::Date)
-                    }
-                    _ => V::None,
-                })
-            })
+            v(move |env| Ok(date_add(a(env)?, b(env)?, plus)))
         }
         Node::If(c, a, b) => {
             let (c, a, b) = (test(c), eval(a), eval(b));
@@ -435,15 +368,7 @@ fn eval(e: &Expr) -> E {
             let (a, b) = (eval(a), eval(b));
             v(move |env| {
                 let (x, y) = (a(env)?, b(env)?);
-                env.build_list(|env| {
-                    for v in [x, y] {
-                        for i in 0..env.len_of(&v) {
-                            let it = env.item(&v, i);
-                            env.building.push(it);
-                        }
-                    }
-                    Ok(())
-                })
+                env.concat(x, y)
             })
         }
         Node::List(items) => {
@@ -463,22 +388,12 @@ fn eval(e: &Expr) -> E {
             let cond = cond.as_deref().map(test);
             v(move |env| {
                 let items = src(env)?;
-                let group = env.event_group(&items);
-                let n = group.map_or_else(|| env.len_of(&items), |g| g.events.len());
-                env.build_list(|env| {
-                    for i in 0..n {
-                        if group.is_some_and(|g| !g.holds(env.facts, i)) {
-                            continue;
-                        }
-                        if bind_test(env, &items, group, i, s, cond.as_deref())? {
-                            let v = head(env)?;
-                            if !matches!(v, V::None) {
-                                env.building.push(v);
-                            }
-                        }
-                    }
-                    Ok(())
-                })
+                env.map_list(
+                    s,
+                    items,
+                    |env| test_opt(env, cond.as_deref()),
+                    |env| head(env),
+                )
             })
         }
         Node::Quant(q, s, src, cond) => {
@@ -486,42 +401,7 @@ fn eval(e: &Expr) -> E {
             let cond = cond.as_deref().map(test);
             v(move |env| {
                 let items = src(env)?;
-                let group = env.event_group(&items);
-                let n = group.map_or_else(|| env.len_of(&items), |g| g.events.len());
-                let mut count = 0i64;
-                // A filter's kept items, pushed to `building` from here.
-                let mark = env.start_list();
-                let mut last = None;
-                for i in 0..n {
-                    if group.is_some_and(|g| !g.holds(env.facts, i)) {
-                        continue;
-                    }
-                    let ok = match bind_test(env, &items, group, i, s, cond.as_deref()) {
-                        Ok(ok) => ok,
-                        Err(e) => {
-                            env.building.truncate(mark);
-                            return Err(e);
-                        }
-                    };
-                    let it = env.var(s);
-                    match q {
-                        Quant::Exists if ok => return Ok(V::Bool(true)),
-                        Quant::All if !ok => return Ok(V::Bool(false)),
-                        Quant::First if ok => return Ok(it),
-                        Quant::Last if ok => last = Some(it),
-                        Quant::Count if ok => count += 1,
-                        Quant::Filter if ok => env.building.push(it),
-                        _ => {}
-                    }
-                }
-                match q {
-                    Quant::Exists => Ok(V::Bool(false)),
-                    Quant::All => Ok(V::Bool(true)),
-                    Quant::First => Ok(V::None),
-                    Quant::Last => Ok(last.unwrap_or(V::None)),
-                    Quant::Count => Ok(V::Int(count)),
-                    Quant::Filter => env.finish_list(mark),
-                }
+                env.quantify(q, s, items, |env| test_opt(env, cond.as_deref()))
             })
         }
     }
