@@ -13,11 +13,15 @@
     clippy::indexing_slicing
 )]
 
-use std::sync::{Arc, OnceLock};
+mod common;
+
+use std::sync::OnceLock;
+
+use common::World;
 
 use accountable::engine::{Determination, Evaluator};
-use accountable::generate::{GenConfig, GenOrg, organisation, task};
-use accountable::model::{ValidCase, ValidOrganisation};
+use accountable::generate::GenConfig;
+use accountable::model::ValidCase;
 use accountable::policy::{BUNDLED_2023, Policy};
 use chrono::NaiveDate;
 use proptest::prelude::*;
@@ -191,32 +195,21 @@ fn rule_text(id: &str, scope: usize, when: &str, who: usize, evidence: Option<us
     )
 }
 
-struct World {
-    cfg: GenConfig,
-    org: GenOrg,
-    vorg: Arc<ValidOrganisation>,
-}
-
 fn world() -> &'static World {
     static W: OnceLock<World> = OnceLock::new();
     W.get_or_init(|| {
-        let cfg = GenConfig {
+        World::new(GenConfig {
             seed: 11,
             departments: 6,
             staff_per_unit: 3,
             events_per_task: 14,
             avoidance_percent: 60,
-        };
-        let org = organisation(&cfg);
-        let vorg = Arc::new(ValidOrganisation::new(org.organisation.clone()).unwrap());
-        World { cfg, org, vorg }
+        })
     })
 }
 
 fn case(n: usize, seed: u64) -> ValidCase {
-    let w = world();
-    let cfg = GenConfig { seed, ..w.cfg };
-    ValidCase::new(w.vorg.clone(), task(&cfg, &w.org, n)).unwrap()
+    world().case(n, seed)
 }
 
 fn day(d: i64) -> NaiveDate {

@@ -6,11 +6,15 @@
     clippy::indexing_slicing
 )]
 
-use std::sync::{Arc, OnceLock};
+mod common;
+
+use std::sync::OnceLock;
+
+use common::World;
 
 use accountable::engine::{Determination, Evaluator, JudgeBy, StepStatus};
-use accountable::generate::{GenConfig, GenOrg, organisation, task};
-use accountable::model::{Case, EventKind, TaskRecord, ValidCase, ValidOrganisation};
+use accountable::generate::{GenConfig, task};
+use accountable::model::{Case, EventKind, TaskRecord, ValidCase};
 use accountable::policy::{BUNDLED_2023, Policy};
 use chrono::NaiveDate;
 use proptest::prelude::*;
@@ -20,32 +24,21 @@ fn policy() -> &'static Policy {
     P.get_or_init(|| Policy::bundled().unwrap())
 }
 
-struct World {
-    cfg: GenConfig,
-    org: GenOrg,
-    vorg: Arc<ValidOrganisation>,
-}
-
 fn world() -> &'static World {
     static W: OnceLock<World> = OnceLock::new();
     W.get_or_init(|| {
-        let cfg = GenConfig {
+        World::new(GenConfig {
             seed: 7,
             departments: 6,
             staff_per_unit: 3,
             events_per_task: 12,
             avoidance_percent: 60,
-        };
-        let org = organisation(&cfg);
-        let vorg = Arc::new(ValidOrganisation::new(org.organisation.clone()).unwrap());
-        World { cfg, org, vorg }
+        })
     })
 }
 
 fn case(n: usize, seed: u64) -> ValidCase {
-    let w = world();
-    let cfg = GenConfig { seed, ..w.cfg };
-    ValidCase::new(w.vorg.clone(), task(&cfg, &w.org, n)).unwrap()
+    world().case(n, seed)
 }
 
 fn as_of_strategy() -> impl Strategy<Value = NaiveDate> {
