@@ -88,12 +88,14 @@ fn lit(l: &Lit) -> V<'static> {
     }
 }
 
-/// `$make(read, $args)` (`$args` a tuple), where `read(env, s)` reads field `$f` of the
-/// variable in slot `s` with code of its own for that field: for each field
-/// of a task, a step, an event or a finding, the field's arm of
-/// [`Env::task_field`] (and the others) inlined with the field constant,
-/// when the variable holds that kind of value, and [`Env::field`]
-/// otherwise (e.g. for `none`); for every other field, [`Env::field`].
+/// `$make(read, $args)`, `$args` one parenthesised argument or a tuple,
+/// where `read(env, s)` reads field `$f` of the variable in slot `s` with
+/// code of its own for that field: for each field of a task, a step, an
+/// event or a finding, the field's arm of [`Env::task_field`] (and the
+/// others) inlined with the field constant, when the variable holds that
+/// kind of value, and [`Env::field`] otherwise (e.g. for `none`); for every
+/// other field, [`Env::field`]. A field missing from the lists is read
+/// correctly, through [`Env::field`], only more slowly.
 macro_rules! with_reader {
     ($f:expr, $make:ident $args:tt) => {
         with_reader!(@arms $f, $make $args;
