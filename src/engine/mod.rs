@@ -329,21 +329,14 @@ pub struct Evaluator<'p> {
 
 #[derive(Clone, Copy)]
 struct Binding {
-    /// Slot 3 value.
-    b1: Option<Bound>,
-    /// The same, as a value (made with the binding, not once per rule).
+    /// The bound step or event (slot 3), `none` for the task; made with
+    /// the binding, not once per rule.
     value: V<'static>,
     /// Where the bound step's memo row starts, for a step.
     memo_row: Option<usize>,
     act_date: NaiveDate,
     step: Option<u32>,
     default_evidence: Option<u32>,
-}
-
-#[derive(Clone, Copy)]
-enum Bound {
-    Step(u32),
-    Event(u32),
 }
 
 struct RawFinding {
@@ -619,8 +612,6 @@ impl<'p> Evaluator<'p> {
         Ok(())
     }
 
-    /// Evaluates into `lists` (empty), with the thread's storage if the
-    /// caller has taken it already.
     /// [`Evaluator::evaluate_with`] with the explanation on or off as a
     /// constant, so that an evaluation without one carries none of its
     /// tests.
@@ -638,6 +629,8 @@ impl<'p> Evaluator<'p> {
         }
     }
 
+    /// Evaluates into `lists` (empty), with the thread's storage if the
+    /// caller has taken it already; `EXPLAIN` is `self.options.explain`.
     fn evaluate_with<const EXPLAIN: bool>(
         &self,
         case: &ValidCase,
@@ -799,7 +792,6 @@ impl<'p> Evaluator<'p> {
         let n_steps = task.steps.len();
         bindings.clear();
         bindings.extend((0..n_steps).map(|i| Binding {
-            b1: Some(Bound::Step(i as u32)),
             value: V::Step(i as u32),
             memo_row: Some(i * step_width),
             act_date: step_date(i),
@@ -813,7 +805,6 @@ impl<'p> Evaluator<'p> {
                 Some(Binds::Task) => {
                     bindings.truncate(n_steps);
                     bindings.push(Binding {
-                        b1: None,
                         value: V::None,
                         memo_row: None,
                         act_date: end.min(as_of),
@@ -825,7 +816,6 @@ impl<'p> Evaluator<'p> {
                 Some(Binds::Events | Binds::EventsOfKind(_)) => {
                     bindings.truncate(n_steps);
                     let event_binding = |i: u32| Binding {
-                        b1: Some(Bound::Event(i)),
                         value: V::Event(i),
                         memo_row: None,
                         act_date: facts.event_dates.get(i as usize).copied().unwrap_or(as_of),
@@ -1173,7 +1163,7 @@ impl<'p> Evaluator<'p> {
                 if reads_params(xri) {
                     env.params = params.at(rf.binding.act_date);
                 }
-                set_var(&mut env.vars, 3, bound_value(rf.binding.b1));
+                set_var(&mut env.vars, 3, rf.binding.value);
                 set_var(&mut env.vars, 4, V::Off(&rf.official));
                 let applied = match env.test_cond::<EXPLAIN>(c) {
                     Ok(v) => v,
@@ -1597,14 +1587,6 @@ fn set_var<'a>(vars: &mut Vec<V<'a>>, slot: usize, v: V<'a>) {
     }
     if let Some(x) = vars.get_mut(slot) {
         *x = v;
-    }
-}
-
-fn bound_value<'a>(b: Option<Bound>) -> V<'a> {
-    match b {
-        Some(Bound::Step(i)) => V::Step(i),
-        Some(Bound::Event(i)) => V::Event(i),
-        None => V::None,
     }
 }
 
