@@ -380,6 +380,9 @@ struct Scratch {
     trace_rank: Vec<usize>,
     /// The storage of the findings' views for the consequence rules.
     views: Vec<FindingView<'static>>,
+    /// The consequences as they are found, moved into the answer's list
+    /// at the end (see `evaluate_with`).
+    consequences: Vec<Consequence>,
     /// Empty vectors with storage, taken from an answer given back to
     /// [`Evaluator::evaluate_into`], for the next answer's inner lists.
     pools: Pools,
@@ -765,10 +768,12 @@ impl<'p> Evaluator<'p> {
             rank,
             trace_rank,
             views: kept_views,
+            consequences: found_consequences,
             pools,
             ..
         } = &mut *scratch;
         trace_rank.clear();
+        found_consequences.clear();
         let rank_of = |ri: usize| self.policy.plan.trace_rank.get(ri).copied().unwrap_or(0);
         // Whether rule `ri` reads a parameter: only then are the values in
         // force on its binding's date looked up.
@@ -1438,7 +1443,7 @@ impl<'p> Evaluator<'p> {
                 }
                 for o in officials.drain(..) {
                     fired += 1;
-                    match consequences
+                    match found_consequences
                         .iter_mut()
                         .find(|c| c.rule == rule.id && c.official == o)
                     {
@@ -1447,7 +1452,7 @@ impl<'p> Evaluator<'p> {
                                 c.because.push(f.id);
                             }
                         }
-                        None => consequences.push(Consequence {
+                        None => found_consequences.push(Consequence {
                             rule: rule.id.clone(),
                             measure: *measure,
                             grade_cap: *grade_cap,
@@ -1492,7 +1497,12 @@ impl<'p> Evaluator<'p> {
                 trace_rank.push(rank_of(ri));
             }
         }
-        consequences.sort_by(|a, b| (&a.official, &a.rule).cmp(&(&b.official, &b.rule)));
+        found_consequences.sort_by(|a, b| (&a.official, &a.rule).cmp(&(&b.official, &b.rule)));
+        // Found in the thread's vector, whose storage stays, and moved: the
+        // answer's list is allocated once, at its length (none when it came
+        // with storage, from `evaluate_into`), where pushing into it would
+        // grow it twice for a few findings' consequences.
+        consequences.append(found_consequences);
         // The trace in the order of its rules' ids: each rule is traced at
         // most once, so each entry's place is its rule's rank among those traced.
         if explain {
