@@ -290,6 +290,112 @@ fn every_part_gives_what_the_interpreter_gives() {
     );
 }
 
+/// Parts that read neither the binding nor a parameter: an evaluation
+/// without an explanation tests them once per rule when they begin a
+/// chain of `and`s (`Code::test_prefix`). False and true ones, one that
+/// depends on the task, and one that raises a run-time error once the task
+/// is late.
+const TASK_PARTS: &[&str] = &[
+    "task.origin == \"citizen_dossier\"",
+    "task.origin != \"citizen_dossier\"",
+    "task.late_days > 0",
+    "task.late_days + 9223372036854775807 > 0",
+    "not exists(x in events where x.kind == \"decision_issued\")",
+    "competent(task.unit, task.field) and task.closed == none",
+    // A parameter whose value changes on 2025-01-01 (`ZZ_CUT`): each
+    // binding reads the value on its own date, so this part is tested per
+    // binding, never once per rule.
+    "param.zz_cut == 1",
+];
+
+/// The parameter of the last of [`TASK_PARTS`]: 1 until 2025-01-01, then 0.
+const ZZ_CUT: &str = "
+[[param]]
+name = \"zz_cut\"
+value = 1
+unit = \"count\"
+label_vi = \"x\"
+label_en = \"x\"
+valid_until = 2025-01-01
+default = true
+
+[[param]]
+name = \"zz_cut\"
+value = 0
+unit = \"count\"
+valid_from = 2025-01-01
+default = true
+";
+
+/// Rules whose `when` begins with one or two parts that read no binding,
+/// followed by parts that do (or by nothing), in the step and event scopes:
+/// each gives the interpreter's answer, the prefix found false on some
+/// tasks, true on others, and raising its error on some.
+#[test]
+fn parts_tested_once_per_rule_give_what_the_interpreter_gives() {
+    let mut rules = String::new();
+    let rests = [
+        "S.assignee != none",
+        "S.kind == \"advise\" and S.due != none",
+        "",
+    ];
+    for (i, p) in TASK_PARTS.iter().enumerate() {
+        for (j, rest) in rests.iter().enumerate() {
+            // Alone, and followed by another part that reads no binding.
+            for (k, p2) in ["", " and task.received <= as_of"].iter().enumerate() {
+                for scope in [0, 1] {
+                    let s = SCOPES[scope].1;
+                    let rest = rest.replace('S', s);
+                    let when = if rest.is_empty() {
+                        format!("{p}{p2}")
+                    } else {
+                        format!("{p}{p2} and {rest}")
+                    };
+                    rules += &rule_text(
+                        &format!("zz.prefix_{i}_{j}_{k}_{scope}"),
+                        scope,
+                        &when,
+                        0,
+                        Some(0),
+                    );
+                }
+            }
+        }
+    }
+    let policy =
+        Policy::from_toml_str(&format!("{BUNDLED_2023}{ZZ_CUT}{rules}"), "prefix.toml").unwrap();
+    let (mut fired, mut errors) = (std::collections::BTreeSet::new(), 0usize);
+    for n in 0..40 {
+        let c = case(n, n as u64 % 3);
+        for d in [120, 800] {
+            let Some((on, off)) = both(&policy, &c, day(d)) else {
+                continue;
+            };
+            assert_eq!(on, off, "task {} as of {}", c.task().id, day(d));
+            errors += off
+                .errors
+                .iter()
+                .filter(|e| e.rule.as_str().starts_with("zz.prefix_3"))
+                .count();
+            fired.extend(
+                off.findings
+                    .iter()
+                    .filter_map(|f| f.rule.as_str().strip_prefix("zz.prefix_"))
+                    .filter_map(|r| r.split('_').next().map(str::to_owned)),
+            );
+        }
+    }
+    assert!(errors > 0, "the prefix's error was not raised");
+    // Every prefix is true for some task (the error's, before the task is
+    // late); the first two are each other's negation, so each is also false
+    // for some.
+    assert_eq!(
+        fired.len(),
+        TASK_PARTS.len(),
+        "prefixes that fired: {fired:?}"
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 

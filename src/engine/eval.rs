@@ -640,6 +640,23 @@ impl<'a, 'f> Env<'a, 'f> {
         }
     }
 
+    /// The test of the first parts of a rule's `when` that read no binding
+    /// ([`Code::test_prefix`]); `None` when it has none or is not compiled.
+    #[inline]
+    pub(crate) fn test_prefix(&mut self, c: &'a Cond) -> Option<Result<bool, RuntimeError>> {
+        c.code.as_ref().and_then(|code| code.test_prefix(self))
+    }
+
+    /// A rule's `when` for one binding once [`Env::test_prefix`] was true:
+    /// its other parts ([`Code::test_rest`]).
+    #[inline]
+    pub(crate) fn test_rest(&mut self, c: &'a Cond) -> Result<bool, RuntimeError> {
+        match &c.code {
+            Some(code) => code.test_rest(self),
+            None => self.test_top(&c.expr),
+        }
+    }
+
     /// A condition's value (a `who`, a target): compiled when nothing is
     /// explained, otherwise as [`Env::eval`].
     #[inline]

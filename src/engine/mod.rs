@@ -865,6 +865,21 @@ impl<'p> Evaluator<'p> {
             let mut first_false: Option<&'static str> = None;
             let mut error: Option<String> = None;
             let only = self.only_version(rule);
+            // Without an explanation, the first parts of a rule's `when`
+            // that read no binding are tested once (see `Code::test_prefix`):
+            // when false, no binding fires and the rule is done (its trace,
+            // which would count the bindings, is not kept); when true, each
+            // binding tests the rest. An error there is left to each binding
+            // to raise, as it would.
+            let mut rest_only = false;
+            if !EXPLAIN && let Some(when) = only.and_then(|v| v.when.as_ref()) {
+                match env.test_prefix(when) {
+                    Some(Ok(false)) => continue,
+                    Some(Ok(true)) => rest_only = true,
+                    Some(Err(_)) => drop(env.take_error()),
+                    None => {}
+                }
+            }
             for b in bound {
                 let Some((vi, version)) = self.version_of(rule, only, b.act_date, as_of) else {
                     continue;
@@ -878,15 +893,17 @@ impl<'p> Evaluator<'p> {
                 }
                 // Shared sub-expressions are kept per step (see `plan::memoise`).
                 env.memo_row = b.memo_row;
-                let ok = match &version.when {
-                    Some(c) => match env.test_cond::<EXPLAIN>(c) {
-                        Ok(v) => v,
-                        Err(_) => {
-                            error.get_or_insert(env.take_error());
-                            false
-                        }
-                    },
-                    None => true,
+                let tested = match &version.when {
+                    Some(c) if rest_only => env.test_rest(c),
+                    Some(c) => env.test_cond::<EXPLAIN>(c),
+                    None => Ok(true),
+                };
+                let ok = match tested {
+                    Ok(v) => v,
+                    Err(_) => {
+                        error.get_or_insert(env.take_error());
+                        false
+                    }
                 };
                 if !ok {
                     if explain

@@ -16,7 +16,7 @@
 //! first false part of each condition as it goes.
 
 use super::{Env, Lazy, R, RuntimeError, V, compare, date_add};
-use crate::policy::expr::check::{Cmp, Expr, F, Lit, Node};
+use crate::policy::expr::check::{Cmp, Expr, F, Lit, Node, slot};
 use crate::policy::expr::syntax::Quant;
 
 /// A compiled condition in a boolean context (as [`Env::test`]).
@@ -32,6 +32,9 @@ type E = Box<EvalFn>;
 pub(crate) struct Code {
     test: T,
     value: E,
+    /// For a chain of `and`s whose first parts do not depend on the
+    /// binding: those parts, and the others (see [`Code::test_prefix`]).
+    split: Option<(T, T)>,
 }
 
 impl std::fmt::Debug for Code {
@@ -52,6 +55,28 @@ impl Code {
     pub(crate) fn value<'a>(&self, env: &mut Env<'a, '_>) -> R<'a> {
         (self.value)(env)
     }
+
+    /// For a chain of `and`s (or a single part) that begins with parts reading neither the
+    /// binding (`step`, `e`, `finding`, `official`, `findings`) nor a
+    /// parameter nor a shared value: those parts' test. They give the same
+    /// answer for every binding of a rule, so a rule tests them once per
+    /// evaluation: when they are false, so is the condition for each
+    /// binding, at the same part; when true, each binding needs only
+    /// [`Code::test_rest`]. `None` when the condition does not begin so.
+    #[inline]
+    pub(crate) fn test_prefix(&self, env: &mut Env<'_, '_>) -> Option<Result<bool, RuntimeError>> {
+        self.split.as_ref().map(|(p, _)| p(env))
+    }
+
+    /// The parts after [`Code::test_prefix`]'s, tested as the condition is
+    /// once those are true (the condition itself when there is no prefix).
+    #[inline]
+    pub(crate) fn test_rest(&self, env: &mut Env<'_, '_>) -> Result<bool, RuntimeError> {
+        match &self.split {
+            Some((_, rest)) => rest(env),
+            None => (self.test)(env),
+        }
+    }
 }
 
 /// Compiles a condition (after the load-time rewrites of `engine::plan`).
@@ -59,6 +84,50 @@ pub(crate) fn compile(e: &Expr) -> Code {
     Code {
         test: test(e),
         value: eval(e),
+        split: split(e),
+    }
+}
+
+/// Whether `e` reads the binding variables, a parameter or a shared value
+/// (all of which may differ from one binding to the next).
+fn reads_binding(e: &Expr) -> bool {
+    match &e.node {
+        Node::Var(s) => *s == slot::BINDING || *s == slot::BINDING2,
+        Node::Param(_) | Node::Memo(..) => true,
+        n => n.children().into_iter().any(reads_binding),
+    }
+}
+
+/// [`Code::test_prefix`] and [`Code::test_rest`] of a condition (a chain
+/// of `and`s, or a single part) whose first part does not read the
+/// binding; the rest is `true` when no part does.
+fn split(e: &Expr) -> Option<(T, T)> {
+    let mut parts = Vec::new();
+    spine(e, &mut parts);
+    let k = parts.iter().take_while(|p| !reads_binding(p)).count();
+    if k == 0 {
+        return None;
+    }
+    let (prefix, rest) = parts.split_at(k);
+    Some((all(prefix), all(rest)))
+}
+
+/// The test that every one of `parts` is true, in order (`true` for none).
+fn all(parts: &[&Expr]) -> T {
+    match parts {
+        [] => t(|_| Ok(true)),
+        [one] => test(one),
+        _ => {
+            let parts: Box<[T]> = parts.iter().map(|p| test(p)).collect();
+            t(move |env| {
+                for p in &parts {
+                    if !p(env)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            })
+        }
     }
 }
 
@@ -196,15 +265,7 @@ fn test(e: &Expr) -> T {
         Node::And(..) => {
             let mut parts = Vec::new();
             spine(e, &mut parts);
-            let parts: Box<[T]> = parts.into_iter().map(test).collect();
-            t(move |env| {
-                for p in &parts {
-                    if !p(env)? {
-                        return Ok(false);
-                    }
-                }
-                Ok(true)
-            })
+            all(&parts)
         }
         Node::Or(a, b) => {
             let (a, b) = (test(a), test(b));
