@@ -308,7 +308,8 @@ const TASK_PARTS: &[&str] = &[
     "param.zz_cut == 1",
 ];
 
-/// The parameter of the last of [`TASK_PARTS`]: 1 until 2025-01-01, then 0.
+/// The parameter of the last of [`TASK_PARTS`]: 1 until 2025-01-01, then
+/// 0; and one with no value in force from that day.
 const ZZ_CUT: &str = "
 [[param]]
 name = \"zz_cut\"
@@ -325,46 +326,72 @@ value = 0
 unit = \"count\"
 valid_from = 2025-01-01
 default = true
+
+[[param]]
+name = \"zz_gap\"
+value = 1
+unit = \"count\"
+label_vi = \"x\"
+label_en = \"x\"
+valid_until = 2025-01-01
+default = true
 ";
 
-/// Rules whose `when` begins with one or two parts that read no binding,
-/// followed by parts that do (or by nothing), in the step and event scopes:
-/// each gives the interpreter's answer, the prefix found false on some
-/// tasks, true on others, and raising its error on some.
+/// Rules whose `when` has one or two parts that read no binding, first or
+/// after parts about the binding (one of which cannot fail, one of which
+/// raises an error for some steps), and followed by parts that do (or by
+/// nothing), in the step and event scopes: each gives the interpreter's
+/// answer, the task-only parts found false on some tasks, true on others,
+/// and raising their error on some.
 #[test]
 fn parts_tested_once_per_rule_give_what_the_interpreter_gives() {
     let mut rules = String::new();
+    // Parts about the binding before the task-only ones: none, one that
+    // cannot fail, one whose calendar function fails (a date past the
+    // calendar), and one whose sum overflows for every step but the first.
+    let befores = [
+        "",
+        "S.assignee != none and ",
+        "is_working_day(S.date + 100000) and ",
+        "S.index + 9223372036854775807 > 0 and ",
+        // A parameter with no value in force after 2025-01-01.
+        "param.zz_gap >= 0 and ",
+    ];
     let rests = [
         "S.assignee != none",
         "S.kind == \"advise\" and S.due != none",
         "",
     ];
     for (i, p) in TASK_PARTS.iter().enumerate() {
-        for (j, rest) in rests.iter().enumerate() {
-            // Alone, and followed by another part that reads no binding.
-            for (k, p2) in ["", " and task.received <= as_of"].iter().enumerate() {
-                for scope in [0, 1] {
-                    let s = SCOPES[scope].1;
-                    let rest = rest.replace('S', s);
-                    let when = if rest.is_empty() {
-                        format!("{p}{p2}")
-                    } else {
-                        format!("{p}{p2} and {rest}")
-                    };
-                    rules += &rule_text(
-                        &format!("zz.prefix_{i}_{j}_{k}_{scope}"),
-                        scope,
-                        &when,
-                        0,
-                        Some(0),
-                    );
+        for (b, before) in befores.iter().enumerate() {
+            for (j, rest) in rests.iter().enumerate() {
+                // Alone, and followed by another part that reads no binding.
+                for (k, p2) in ["", " and task.received <= as_of"].iter().enumerate() {
+                    for scope in [0, 1] {
+                        let s = SCOPES[scope].1;
+                        let (before, rest) = (before.replace('S', s), rest.replace('S', s));
+                        let when = if rest.is_empty() {
+                            format!("{before}{p}{p2}")
+                        } else {
+                            format!("{before}{p}{p2} and {rest}")
+                        };
+                        rules += &rule_text(
+                            &format!("zz.prefix_{i}_{b}_{j}_{k}_{scope}"),
+                            scope,
+                            &when,
+                            0,
+                            Some(0),
+                        );
+                    }
                 }
             }
         }
     }
     let policy =
         Policy::from_toml_str(&format!("{BUNDLED_2023}{ZZ_CUT}{rules}"), "prefix.toml").unwrap();
-    let (mut fired, mut errors) = (std::collections::BTreeSet::new(), 0usize);
+    let mut fired = std::collections::BTreeSet::new();
+    let (mut errors, mut calendar_errors, mut overflow_errors, mut parameter_errors) =
+        (0usize, 0usize, 0usize, 0usize);
     for n in 0..40 {
         let c = case(n, n as u64 % 3);
         for d in [120, 800] {
@@ -372,11 +399,16 @@ fn parts_tested_once_per_rule_give_what_the_interpreter_gives() {
                 continue;
             };
             assert_eq!(on, off, "task {} as of {}", c.task().id, day(d));
-            errors += off
-                .errors
-                .iter()
-                .filter(|e| e.rule.as_str().starts_with("zz.prefix_3"))
-                .count();
+            for e in &off.errors {
+                let parts: Vec<&str> = e.rule.as_str().split('_').skip(1).collect();
+                match parts.as_slice() {
+                    ["3", ..] => errors += 1,
+                    [_, "2", ..] => calendar_errors += 1,
+                    [_, "3", ..] => overflow_errors += 1,
+                    [_, "4", ..] => parameter_errors += 1,
+                    _ => {}
+                }
+            }
             fired.extend(
                 off.findings
                     .iter()
@@ -385,7 +417,13 @@ fn parts_tested_once_per_rule_give_what_the_interpreter_gives() {
             );
         }
     }
-    assert!(errors > 0, "the prefix's error was not raised");
+    assert!(errors > 0, "the task-only part's error was not raised");
+    assert!(calendar_errors > 0, "the calendar's error was not raised");
+    assert!(
+        overflow_errors > 0,
+        "the binding part's overflow was not raised"
+    );
+    assert!(parameter_errors > 0, "the parameter's error was not raised");
     // Every prefix is true for some task (the error's, before the task is
     // late); the first two are each other's negation, so each is also false
     // for some.

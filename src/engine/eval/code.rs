@@ -16,7 +16,7 @@
 //! first false part of each condition as it goes.
 
 use super::{Env, Lazy, R, RuntimeError, V, compare, date_add};
-use crate::policy::expr::check::{Cmp, Expr, F, Lit, Node, slot};
+use crate::policy::expr::check::{Cmp, Expr, F, Func, Lit, Node, slot};
 use crate::policy::expr::syntax::Quant;
 
 /// A compiled condition in a boolean context (as [`Env::test`]).
@@ -56,20 +56,22 @@ impl Code {
         (self.value)(env)
     }
 
-    /// For a chain of `and`s (or a single part) that begins with parts reading neither the
-    /// binding (`step`, `e`, `finding`, `official`, `findings`) nor a
-    /// parameter nor a shared value: those parts' test. They give the same
-    /// answer for every binding of a rule, so a rule tests them once per
-    /// evaluation: when they are false, so is the condition for each
-    /// binding, at the same part; when true, each binding needs only
-    /// [`Code::test_rest`]. `None` when the condition does not begin so.
+    /// For a chain of `and`s (or a single part) with parts that read
+    /// neither the binding (`step`, `e`, `finding`, `official`,
+    /// `findings`) nor a parameter nor a shared value, and follow only
+    /// parts that cannot fail: those parts' test (see `split`). They give
+    /// the same answer for every binding of a rule, so a rule tests them
+    /// once per evaluation: when they are false, so is the condition for
+    /// each binding; when true, each binding needs only
+    /// [`Code::test_rest`]. `None` when the condition has no such part.
     #[inline]
     pub(crate) fn test_prefix(&self, env: &mut Env<'_, '_>) -> Option<Result<bool, RuntimeError>> {
         self.split.as_ref().map(|(p, _)| p(env))
     }
 
-    /// The parts after [`Code::test_prefix`]'s, tested as the condition is
-    /// once those are true (the condition itself when there is no prefix).
+    /// The parts other than [`Code::test_prefix`]'s, in order: the
+    /// condition once those are true (the condition itself when there is
+    /// no prefix).
     #[inline]
     pub(crate) fn test_rest(&self, env: &mut Env<'_, '_>) -> Result<bool, RuntimeError> {
         match &self.split {
@@ -98,18 +100,58 @@ fn reads_binding(e: &Expr) -> bool {
     }
 }
 
+/// Whether `e` cannot raise a run-time error: it has no arithmetic (which
+/// may overflow), no parameter (which may have no value in force), no list
+/// it builds (which may pass `u32::MAX` items in one evaluation) and no
+/// calendar function (a date outside the calendar, a negative number of
+/// working days).
+fn infallible(e: &Expr) -> bool {
+    let own = match &e.node {
+        Node::Add(..)
+        | Node::Sub(..)
+        | Node::Param(_)
+        | Node::List(_)
+        | Node::Map(..)
+        | Node::Concat(..)
+        | Node::Quant(Quant::Filter, ..) => false,
+        Node::Call(f, _) => !matches!(
+            f,
+            Func::WorkingDays | Func::AddWorkingDays | Func::IsWorkingDay
+        ),
+        _ => true,
+    };
+    own && e.node.children().into_iter().all(infallible)
+}
+
 /// [`Code::test_prefix`] and [`Code::test_rest`] of a condition (a chain
-/// of `and`s, or a single part) whose first part does not read the
-/// binding; the rest is `true` when no part does.
+/// of `and`s, or a single part) with a part that reads no binding and
+/// follows only parts that cannot fail (`None` when it has none): the
+/// prefix is every such part, in order, and the rest every other part, in
+/// order (`true` when there is none). Testing the prefix first changes
+/// nothing for any binding: when a prefix part is false, the parts before
+/// it in the condition could only have been false or true, and the
+/// condition is false either way; when the prefix holds, the condition is
+/// the rest.
 fn split(e: &Expr) -> Option<(T, T)> {
     let mut parts = Vec::new();
     spine(e, &mut parts);
-    let k = parts.iter().take_while(|p| !reads_binding(p)).count();
-    if k == 0 {
+    let (mut prefix, mut rest) = (Vec::new(), Vec::new());
+    // Whether a part left in place can fail: no later part may then move
+    // before it, since the binding's error would be lost when the moved
+    // part is false.
+    let mut blocked = false;
+    for p in parts {
+        if !blocked && !reads_binding(p) {
+            prefix.push(p);
+        } else {
+            blocked |= !infallible(p);
+            rest.push(p);
+        }
+    }
+    if prefix.is_empty() {
         return None;
     }
-    let (prefix, rest) = parts.split_at(k);
-    Some((all(prefix), all(rest)))
+    Some((all(&prefix), all(&rest)))
 }
 
 /// The test that every one of `parts` is true, in order (`true` for none).
