@@ -640,8 +640,9 @@ impl<'a, 'f> Env<'a, 'f> {
         }
     }
 
-    /// The test of the first parts of a rule's `when` that read no binding
-    /// ([`Code::test_prefix`]); `None` when it has none or is not compiled.
+    /// The test of the parts of a rule's `when` that the binding cannot
+    /// change ([`Code::test_prefix`]); `None` when it has none or is not
+    /// compiled.
     #[inline]
     pub(crate) fn test_prefix(&mut self, c: &'a Cond) -> Option<Result<bool, RuntimeError>> {
         c.code.as_ref().and_then(|code| code.test_prefix(self))

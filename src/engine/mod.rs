@@ -865,8 +865,8 @@ impl<'p> Evaluator<'p> {
             let mut first_false: Option<&'static str> = None;
             let mut error: Option<String> = None;
             let only = self.only_version(rule);
-            // Without an explanation, the first parts of a rule's `when`
-            // that read no binding are tested once (see `Code::test_prefix`):
+            // Without an explanation, the parts of a rule's `when` that the
+            // binding cannot change are tested once (see `Code::test_prefix`):
             // when false, no binding fires and the rule is done (its trace,
             // which would count the bindings, is not kept); when true, each
             // binding tests the rest. An error there is left to each binding

@@ -32,8 +32,8 @@ type E = Box<EvalFn>;
 pub(crate) struct Code {
     test: T,
     value: E,
-    /// For a chain of `and`s whose first parts do not depend on the
-    /// binding: those parts, and the others (see [`Code::test_prefix`]).
+    /// For a condition with parts that the binding cannot change: the
+    /// test of those parts and the test of the others (see `split`).
     split: Option<(T, T)>,
 }
 
