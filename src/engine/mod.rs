@@ -23,7 +23,7 @@ mod plan;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-pub(crate) use eval::{Code, compile};
+pub(crate) use eval::Code;
 pub use facts::TaskFacts;
 pub(crate) use plan::{Binds, Plan, compile_conditions, fold_literal_tests, lean_right, memoise};
 

@@ -359,14 +359,21 @@ pub(crate) fn fold_literal_tests(rules: &mut [Rule]) {
 }
 
 /// Compiles every condition of every rule ([`super::eval::compile`]). Runs
-/// after the other load-time rewrites, whose forms it compiles.
+/// after the other load-time rewrites, whose forms it compiles. Only the
+/// `when` of an accountability or avoidance rule, which the main loop
+/// tests for each binding, gets the split that tests its parts about the
+/// task alone once (`Code::test_prefix`).
 pub(crate) fn compile_conditions(rules: &mut [Rule]) {
-    for c in rules
-        .iter_mut()
-        .flat_map(|r| r.versions.iter_mut())
-        .flat_map(RuleVersion::conds_mut)
-    {
-        c.code = Some(super::eval::compile(&c.expr));
+    for v in rules.iter_mut().flat_map(|r| r.versions.iter_mut()) {
+        let main_loop = matches!(v.body, Body::Accountability { .. } | Body::Avoidance { .. });
+        let has_when = v.when.is_some();
+        if let Some(w) = v.when.as_mut() {
+            w.code = Some(super::eval::compile(&w.expr, main_loop));
+        }
+        // `conds_mut` gives the `when` first; the others follow.
+        for c in v.conds_mut().into_iter().skip(usize::from(has_when)) {
+            c.code = Some(super::eval::compile(&c.expr, false));
+        }
     }
 }
 

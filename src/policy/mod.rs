@@ -92,10 +92,7 @@ impl Clone for Cond {
             text: self.text.clone(),
             at: self.at,
             parts: self.parts.clone(),
-            code: self
-                .code
-                .as_ref()
-                .map(|_| crate::engine::compile(&self.expr)),
+            code: self.code.as_ref().map(|code| code.again(&self.expr)),
         }
     }
 }

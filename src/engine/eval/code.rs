@@ -50,6 +50,12 @@ impl Code {
         (self.test)(env)
     }
 
+    /// `e` compiled again as this code was ([`compile`], the split kept
+    /// where this one has it): closures cannot be copied.
+    pub(crate) fn again(&self, e: &Expr) -> Code {
+        compile(e, self.split.is_some())
+    }
+
     /// The condition's value, as [`Env::eval`].
     #[inline]
     pub(crate) fn value<'a>(&self, env: &mut Env<'a, '_>) -> R<'a> {
@@ -81,12 +87,14 @@ impl Code {
     }
 }
 
-/// Compiles a condition (after the load-time rewrites of `engine::plan`).
-pub(crate) fn compile(e: &Expr) -> Code {
+/// Compiles a condition (after the load-time rewrites of `engine::plan`);
+/// with `split`, also the tests of [`Code::test_prefix`] and
+/// [`Code::test_rest`], which only the main loop's `when`s use.
+pub(crate) fn compile(e: &Expr, with_split: bool) -> Code {
     Code {
         test: test(e),
         value: eval(e),
-        split: split(e),
+        split: if with_split { split(e) } else { None },
     }
 }
 
