@@ -360,7 +360,11 @@ struct Scratch {
     facts: facts::Buffers,
     /// The storage of the interpreter's vectors.
     env: eval::EnvBuffers<'static>,
+    /// Every binding of an evaluation: the events', the steps', the task's.
     bindings: Vec<Binding>,
+    /// `0..bindings.len()`, from which a rule bound to all events, to the
+    /// steps or to the task takes the indexes of its bindings.
+    binding_ix: Vec<u32>,
     officials: Vec<OfficialId>,
     /// This thread's copies of the officials' ids it puts in answers.
     local_officials: local::LocalOfficials,
@@ -757,6 +761,7 @@ impl<'p> Evaluator<'p> {
             raw,
             raw_evidence,
             bindings,
+            binding_ix,
             officials,
             local_officials,
             evidence: ev,
@@ -791,11 +796,23 @@ impl<'p> Evaluator<'p> {
         acc_sources.resize_with(steps.len(), Vec::new);
         raw.clear();
         raw_evidence.clear();
-        // The steps' bindings, the same for every rule bound to a step, are
-        // made once and kept first; each rule bound to the task or to events
-        // adds its own after them.
+        // Every binding a rule can have, made once: the considered events'
+        // (at their indexes, so that a kind's group of event indexes points
+        // at its own bindings), the steps' after them, and the task's last.
+        // A rule walks the indexes of its own (`binding_ix`); none is made
+        // or copied per rule.
         let n_steps = task.steps.len();
+        let n_events = facts.n_events;
+        let step_base = n_events;
+        let task_ix = n_events + n_steps;
         bindings.clear();
+        bindings.extend((0..n_events as u32).map(|i| Binding {
+            value: V::Event(i),
+            memo_row: None,
+            act_date: facts.event_dates.get(i as usize).copied().unwrap_or(as_of),
+            step: facts.step_of_event(i),
+            default_evidence: Some(i),
+        }));
         bindings.extend((0..n_steps).map(|i| Binding {
             value: V::Step(i as u32),
             memo_row: Some(i * step_width),
@@ -803,49 +820,25 @@ impl<'p> Evaluator<'p> {
             step: Some(i as u32),
             default_evidence: None,
         }));
+        bindings.push(Binding {
+            value: V::None,
+            memo_row: None,
+            act_date: end.min(as_of),
+            step: None,
+            default_evidence: None,
+        });
+        binding_ix.clear();
+        binding_ix.extend(0..=task_ix as u32);
         for (ri, rule) in rules.iter().enumerate() {
             let binds = self.policy.plan.binds.get(ri).copied();
-            let of_steps = match binds {
-                Some(Binds::Steps) => true,
-                Some(Binds::Task) => {
-                    bindings.truncate(n_steps);
-                    bindings.push(Binding {
-                        value: V::None,
-                        memo_row: None,
-                        act_date: end.min(as_of),
-                        step: None,
-                        default_evidence: None,
-                    });
-                    false
-                }
-                Some(Binds::Events | Binds::EventsOfKind(_)) => {
-                    bindings.truncate(n_steps);
-                    let event_binding = |i: u32| Binding {
-                        value: V::Event(i),
-                        memo_row: None,
-                        act_date: facts.event_dates.get(i as usize).copied().unwrap_or(as_of),
-                        step: facts.step_of_event(i),
-                        default_evidence: Some(i),
-                    };
-                    match binds {
-                        Some(Binds::EventsOfKind(k)) => {
-                            bindings.extend(facts.of_kind(k).iter().map(|&i| event_binding(i)));
-                        }
-                        _ => bindings.extend((0..facts.n_events as u32).map(event_binding)),
-                    }
-                    false
-                }
+            let bound: &[u32] = match binds {
+                Some(Binds::Steps) => binding_ix.get(step_base..task_ix),
+                Some(Binds::Task) => binding_ix.get(task_ix..=task_ix),
+                Some(Binds::Events) => binding_ix.get(..n_events),
+                Some(Binds::EventsOfKind(k)) => Some(facts.of_kind(k)),
                 // An event rule of no known kind binds nothing (and is traced so).
-                Some(Binds::Nothing) => {
-                    bindings.truncate(n_steps);
-                    false
-                }
+                Some(Binds::Nothing) => None,
                 _ => continue,
-            };
-            let bound = if of_steps {
-                bindings.get(..n_steps)
-            } else {
-                bindings.get(n_steps..)
             }
             .unwrap_or(&[]);
             if bound.is_empty() {
@@ -880,7 +873,10 @@ impl<'p> Evaluator<'p> {
                     None => {}
                 }
             }
-            for b in bound {
+            for &bi in bound {
+                let Some(b) = bindings.get(bi as usize) else {
+                    continue;
+                };
                 let Some((vi, version)) = self.version_of(rule, only, b.act_date, as_of) else {
                     continue;
                 };
