@@ -1392,6 +1392,7 @@ impl<'p> Evaluator<'p> {
             let mut error = None;
             let mut in_force = false;
             let only = self.only_version(rule);
+            let first_of_rule = found_consequences.len();
             for (fi, f) in findings.iter().enumerate() {
                 if !f.stands() {
                     continue;
@@ -1418,12 +1419,15 @@ impl<'p> Evaluator<'p> {
                     continue;
                 }
                 matched += 1;
-                env.memo_row = Some(findings_memo + fi * finding_width);
-                if reads_params(ri) {
-                    env.params = params.at(f.act_date);
+                // The variables are set only for a condition to read.
+                if v.when.is_some() || to.is_some() {
+                    env.memo_row = Some(findings_memo + fi * finding_width);
+                    if reads_params(ri) {
+                        env.params = params.at(f.act_date);
+                    }
+                    set_var(&mut env.vars, 3, V::Finding(fi as u32));
+                    set_var(&mut env.vars, 4, standing_list);
                 }
-                set_var(&mut env.vars, 3, V::Finding(fi as u32));
-                set_var(&mut env.vars, 4, standing_list);
                 let ok = match &v.when {
                     Some(c) => match env.test_cond::<EXPLAIN>(c) {
                         Ok(x) => x,
@@ -1456,9 +1460,10 @@ impl<'p> Evaluator<'p> {
                 }
                 for o in officials.drain(..) {
                     fired += 1;
+                    // This rule's consequences are the last ones found.
                     match found_consequences
-                        .iter_mut()
-                        .find(|c| c.rule == rule.id && c.official == o)
+                        .get_mut(first_of_rule..)
+                        .and_then(|own| own.iter_mut().find(|c| c.official == o))
                     {
                         Some(c) => {
                             if !c.because.contains(&f.id) {
