@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use super::facts::Facts;
 use super::local::LocalOfficials;
 use crate::id::{Field, OfficialId, UnitId};
-use crate::model::{Delegation, Event, EventKind, Role, Step};
+use crate::model::{Delegation, Event, EventKind, Role, Step, Task};
 use crate::policy::expr::check::{Cmp, Expr, F, Func, Lit, Node, slot};
 use crate::policy::expr::syntax::Quant;
 use crate::policy::{Behaviour, Cond, Severity};
@@ -218,6 +218,11 @@ pub(crate) struct Env<'a, 'f> {
     /// The condition [`Env::test_top`] last found false.
     pub last_top: Option<*const Expr>,
     pub facts: &'f Facts<'a>,
+    /// The case's task, steps and events, read at every field of one:
+    /// kept here rather than reached through the facts and the case.
+    pub task: &'a Task,
+    pub steps: &'a [Step],
+    pub events: &'a [Event],
     pub params: &'a [Option<i64>],
     pub vars: Vec<V<'a>>,
     pub findings: &'f [FindingView<'a>],
@@ -298,10 +303,10 @@ impl<'a> Env<'a, '_> {
 
 impl<'a, 'f> Env<'a, 'f> {
     fn event(&self, i: u32) -> Option<&'a Event> {
-        self.facts.case.events().get(i as usize)
+        self.events.get(i as usize)
     }
     fn step(&self, i: u32) -> Option<&'a Step> {
-        self.facts.case.task().steps.get(i as usize)
+        self.steps.get(i as usize)
     }
 
     /// The official a value is, if it is one.
@@ -1133,8 +1138,7 @@ impl<'a, 'f> Env<'a, 'f> {
     #[inline(always)]
     fn task_field_at(&self, f: F) -> V<'a> {
         let facts = self.facts;
-        let case = facts.case;
-        let task = case.task();
+        let task = self.task;
         match f {
             F::TId => V::Str(task.id.as_str()),
             F::TTitle => V::Str(&task.title),

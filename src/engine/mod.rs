@@ -704,6 +704,9 @@ impl<'p> Evaluator<'p> {
         let mut env = Env {
             explain,
             facts: &facts,
+            task,
+            steps: &task.steps,
+            events: case.events(),
             params: &[],
             // The fixed variables; the slots of bound variables are added as
             // they are first set, and are not cleared between bindings: the
