@@ -388,6 +388,15 @@ fn test_opt(env: &mut Env<'_, '_>, cond: Option<&TestFn>) -> Result<bool, Runtim
     }
 }
 
+/// Argument `i` of a call, compiled (`none` past its arguments, which the
+/// checker's arities rule out).
+fn eval_arg(args: &[Expr], i: usize) -> E {
+    match args.get(i) {
+        Some(a) => eval(a),
+        None => v(|_| Ok(V::None)),
+    }
+}
+
 /// `e` for its value.
 fn eval(e: &Expr) -> E {
     match &e.node {
@@ -432,6 +441,21 @@ fn eval(e: &Expr) -> E {
         Node::Param(i) => {
             let i = *i;
             v(move |env| env.param(i))
+        }
+        // The common arities without the loop over the arguments.
+        Node::Call(f, args) if args.len() == 2 => {
+            let (f, a, b) = (*f, eval_arg(args, 0), eval_arg(args, 1));
+            v(move |env| {
+                let vs = [a(env)?, b(env)?, V::None, V::None];
+                env.call(f, &vs)
+            })
+        }
+        Node::Call(f, args) if args.len() == 3 => {
+            let (f, a, b, c) = (*f, eval_arg(args, 0), eval_arg(args, 1), eval_arg(args, 2));
+            v(move |env| {
+                let vs = [a(env)?, b(env)?, c(env)?, V::None];
+                env.call(f, &vs)
+            })
         }
         Node::Call(f, args) => {
             let f = *f;
