@@ -291,6 +291,17 @@ where
     })
 }
 
+/// `x.f` when it is not `none`, else `or`.
+fn coalesce<Rd>(read: Rd, (s, or): (usize, E)) -> E
+where
+    Rd: for<'a, 'f> Fn(&mut Env<'a, 'f>, usize) -> V<'a> + Send + Sync + 'static,
+{
+    v(move |env| match read(env, s) {
+        V::None => or(env),
+        x => Ok(x),
+    })
+}
+
 /// `x.f`.
 fn read_field<Rd>(read: Rd, s: usize) -> E
 where
@@ -496,6 +507,16 @@ fn eval(e: &Expr) -> E {
         Node::DateAdd(a, b, plus) => {
             let (a, b, plus) = (eval(a), eval(b), *plus);
             v(move |env| Ok(date_add(a(env)?, b(env)?, plus)))
+        }
+        // `if x.f != none then x.f else b`: `x.f` is read once.
+        Node::If(c, a, b)
+            if let Node::FieldIs(s, f, false, None, _) = &c.node
+                && let Node::Field(base, g) = &a.node
+                && let Node::Var(t) = &base.node
+                && (s, f) == (t, g) =>
+        {
+            let b = eval(b);
+            with_reader!(*f, coalesce(*s, b))
         }
         Node::If(c, a, b) => {
             let (c, a, b) = (test(c), eval(a), eval(b));
