@@ -302,6 +302,18 @@ where
     })
 }
 
+/// `x.f op y`.
+fn field_cmp<Rd>(read: Rd, (s, op, y): (usize, Cmp, E)) -> T
+where
+    Rd: for<'a, 'f> Fn(&mut Env<'a, 'f>, usize) -> V<'a> + Send + Sync + 'static,
+{
+    t(move |env| {
+        let x = read(env, s);
+        let y = y(env)?;
+        Ok(compare(env, op, &x, &y))
+    })
+}
+
 /// `x.f`.
 fn read_field<Rd>(read: Rd, s: usize) -> E
 where
@@ -352,6 +364,13 @@ fn test(e: &Expr) -> T {
                         let x = x(env)?;
                         Ok(compare(env, op, &x, &k))
                     })
+                }
+                // `x.f` compared with anything: the field read inline.
+                _ if let Node::Field(base, f) = &a.node
+                    && let Node::Var(s) = &base.node =>
+                {
+                    let y = eval(b);
+                    with_reader!(*f, field_cmp(*s, op, y))
                 }
                 _ => {
                     let y = eval(b);
