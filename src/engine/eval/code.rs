@@ -302,6 +302,14 @@ where
     })
 }
 
+/// `x.f` in a boolean context.
+fn truthy_test<Rd>(read: Rd, s: usize) -> T
+where
+    Rd: for<'a, 'f> Fn(&mut Env<'a, 'f>, usize) -> V<'a> + Send + Sync + 'static,
+{
+    t(move |env| Ok(read(env, s).truthy()))
+}
+
 /// `x.f op y`.
 fn field_cmp<Rd>(read: Rd, (s, op, y): (usize, Cmp, E)) -> T
 where
@@ -401,6 +409,10 @@ fn test(e: &Expr) -> T {
                 let items = src(env)?;
                 env.exists_or_all(exists, s, items, |env| test_opt(env, cond.as_deref()))
             })
+        }
+        // A field tested for truth (`task.novel`, `x.recommendation`).
+        Node::Field(base, f) if let Node::Var(s) = &base.node => {
+            with_reader!(*f, truthy_test(*s))
         }
         _ => {
             let c = eval(e);
