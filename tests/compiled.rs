@@ -434,6 +434,79 @@ fn parts_tested_once_per_rule_give_what_the_interpreter_gives() {
     );
 }
 
+/// Parts of a chain of `and`s whose order decides the answer: one false
+/// for some steps, one true for some, and two that raise a run-time error
+/// (an overflow once the task is late, one for every step but the first).
+const CHAIN_PARTS: &[&str] = &[
+    "S.assignee == none",
+    "S.kind == \"advise\"",
+    "task.late_days + 9223372036854775807 > 0",
+    "S.index + 9223372036854775807 > 0",
+];
+
+/// Every ordering of two, three and four of [`CHAIN_PARTS`] (with the
+/// third part kept for the task-only position too): the compiled chain
+/// (`and`s of each length are compiled apart) must test the parts in their
+/// order, stopping at the first false one, so that the error raised, or
+/// not raised, is the interpreter's.
+#[test]
+fn chains_of_and_are_tested_in_their_order() {
+    let n = CHAIN_PARTS.len();
+    let mut orders: Vec<Vec<usize>> = Vec::new();
+    for a in 0..n {
+        for b in (0..n).filter(|&b| b != a) {
+            orders.push(vec![a, b]);
+            for c in (0..n).filter(|&c| c != a && c != b) {
+                orders.push(vec![a, b, c]);
+                for d in (0..n).filter(|&d| d != a && d != b && d != c) {
+                    orders.push(vec![a, b, c, d]);
+                }
+            }
+        }
+    }
+    let mut rules = String::new();
+    for (i, order) in orders.iter().enumerate() {
+        for scope in [0, 1] {
+            let s = SCOPES[scope].1;
+            let when: Vec<String> = order
+                .iter()
+                .map(|&k| format!("({})", CHAIN_PARTS[k].replace('S', s)))
+                .collect();
+            rules += &rule_text(
+                &format!("zz.chain_{i}_{scope}"),
+                scope,
+                &when.join(" and "),
+                0,
+                None,
+            );
+        }
+    }
+    let policy = Policy::from_toml_str(&format!("{BUNDLED_2023}{rules}"), "chains.toml").unwrap();
+    let (mut errors, mut fired) = (std::collections::BTreeSet::new(), 0usize);
+    for n in 0..30 {
+        let c = case(n, n as u64 % 3);
+        for d in [120, 800] {
+            let Some((on, off)) = both(&policy, &c, day(d)) else {
+                continue;
+            };
+            assert_eq!(on, off, "task {} as of {}", c.task().id, day(d));
+            errors.extend(off.errors.iter().map(|e| e.rule.as_str().to_owned()));
+            fired += off
+                .findings
+                .iter()
+                .filter(|f| f.rule.as_str().starts_with("zz.chain_"))
+                .count();
+        }
+    }
+    // Some chains raise an error and some do not, on the same tasks.
+    assert!(fired > 0, "no chain fired");
+    assert!(!errors.is_empty(), "no chain raised an error");
+    assert!(
+        errors.len() < orders.len() * 2,
+        "every chain raised an error"
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 

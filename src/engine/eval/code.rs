@@ -167,6 +167,15 @@ fn all(parts: &[&Expr]) -> T {
     match parts {
         [] => t(|_| Ok(true)),
         [one] => test(one),
+        // The common lengths without the loop over the parts.
+        [a, b] => {
+            let (a, b) = (test(a), test(b));
+            t(move |env| Ok(a(env)? && b(env)?))
+        }
+        [a, b, c] => {
+            let (a, b, c) = (test(a), test(b), test(c));
+            t(move |env| Ok(a(env)? && b(env)? && c(env)?))
+        }
         _ => {
             let parts: Box<[T]> = parts.iter().map(|p| test(p)).collect();
             t(move |env| {
