@@ -50,9 +50,11 @@ impl EventGroups {
     /// The events of group `k`, in event order (none past the last group).
     #[inline]
     pub(crate) fn group(&self, k: usize) -> &[u32] {
-        let lo = self.start.get(k).copied().unwrap_or(0) as usize;
-        let hi = self.start.get(k + 1).copied().unwrap_or(0) as usize;
-        self.items.get(lo..hi).unwrap_or(&[])
+        // Both ends with one bounds check.
+        match self.start.get(k..k.saturating_add(2)) {
+            Some(&[lo, hi]) => self.items.get(lo as usize..hi as usize).unwrap_or(&[]),
+            _ => &[],
+        }
     }
 }
 
