@@ -1511,7 +1511,16 @@ impl<'a, 'f> Env<'a, 'f> {
     }
 
     /// Function `f` on its arguments (`none` after the last), read in place.
+    #[inline(never)]
     fn call(&self, f: Func, args: &[V<'a>; 4]) -> R<'a> {
+        self.call_at(f, args)
+    }
+
+    /// The body of [`Env::call`], inlined where a compiled condition calls
+    /// one function it names (`code.rs`), so that the choice of function
+    /// is made at load and the arguments stay in registers.
+    #[inline(always)]
+    pub(crate) fn call_at(&self, f: Func, args: &[V<'a>; 4]) -> R<'a> {
         let facts = self.facts;
         let org = facts.case.org();
         let cal = facts.cal;

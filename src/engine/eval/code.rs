@@ -278,6 +278,45 @@ macro_rules! with_reader {
     };
 }
 
+/// `$make(call, $args)`, where `call(env, args)` is [`Env::call_at`] with
+/// the function `$f` as a constant: the function's arm of the call inlined,
+/// and no other.
+macro_rules! with_func {
+    ($f:expr, $make:ident $args:tt) => {
+        with_func!(@arms $f, $make $args; WorkingDays, AddWorkingDays, HeadOf, ActingHeadOf,
+            DeputyFor, Holds, ServesIn, Competent, Within, SuperiorOf, Delegated, Len, Max, Min,
+            IsWorkingDay, StoppedDays, IsLeader, HeadOver, IsHead, HeadOfOfficial, DeputyOver,
+            ManagingUnit, LedUnit)
+    };
+    (@arms $f:expr, $make:ident $args:tt; $($n:ident),*) => {
+        match $f {
+            $(Func::$n => $make(|env, args| env.call_at(Func::$n, args), $args),)*
+        }
+    };
+}
+
+/// A call of two arguments, `call` one of [`with_func!`]'s.
+fn call2<C>(call: C, (a, b): (E, E)) -> E
+where
+    C: for<'a, 'f> Fn(&Env<'a, 'f>, &[V<'a>; 4]) -> R<'a> + Send + Sync + 'static,
+{
+    v(move |env| {
+        let vs = [a(env)?, b(env)?, V::None, V::None];
+        call(env, &vs)
+    })
+}
+
+/// A call of three arguments, `call` one of [`with_func!`]'s.
+fn call3<C>(call: C, (a, b, c): (E, E, E)) -> E
+where
+    C: for<'a, 'f> Fn(&Env<'a, 'f>, &[V<'a>; 4]) -> R<'a> + Send + Sync + 'static,
+{
+    v(move |env| {
+        let vs = [a(env)?, b(env)?, c(env)?, V::None];
+        call(env, &vs)
+    })
+}
+
 /// `x.f == none` (`eq`) or `x.f != none`, `read` reading `x.f` from slot `s`.
 fn none_test<Rd>(read: Rd, (s, eq): (usize, bool)) -> T
 where
@@ -493,20 +532,15 @@ fn eval(e: &Expr) -> E {
             let i = *i;
             v(move |env| env.param(i))
         }
-        // The common arities without the loop over the arguments.
+        // The common arities without the loop over the arguments, each
+        // function's own code inlined (`with_func!`).
         Node::Call(f, args) if args.len() == 2 => {
-            let (f, a, b) = (*f, eval_arg(args, 0), eval_arg(args, 1));
-            v(move |env| {
-                let vs = [a(env)?, b(env)?, V::None, V::None];
-                env.call(f, &vs)
-            })
+            let (a, b) = (eval_arg(args, 0), eval_arg(args, 1));
+            with_func!(*f, call2(a, b))
         }
         Node::Call(f, args) if args.len() == 3 => {
-            let (f, a, b, c) = (*f, eval_arg(args, 0), eval_arg(args, 1), eval_arg(args, 2));
-            v(move |env| {
-                let vs = [a(env)?, b(env)?, c(env)?, V::None];
-                env.call(f, &vs)
-            })
+            let (a, b, c) = (eval_arg(args, 0), eval_arg(args, 1), eval_arg(args, 2));
+            with_func!(*f, call3(a, b, c))
         }
         Node::Call(f, args) => {
             let f = *f;
