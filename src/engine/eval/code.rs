@@ -339,6 +339,20 @@ where
     })
 }
 
+/// `if x.f == none then a else b` (`eq`), or with `!=`.
+fn if_none<Rd>(read: Rd, (s, eq, a, b): (usize, bool, E, E)) -> E
+where
+    Rd: for<'a, 'f> Fn(&mut Env<'a, 'f>, usize) -> V<'a> + Send + Sync + 'static,
+{
+    v(move |env| {
+        if matches!(read(env, s), V::None) == eq {
+            a(env)
+        } else {
+            b(env)
+        }
+    })
+}
+
 /// `x.f` when it is not `none`, else `or`.
 fn coalesce<Rd>(read: Rd, (s, or): (usize, E)) -> E
 where
@@ -591,6 +605,11 @@ fn eval(e: &Expr) -> E {
         {
             let b = eval(b);
             with_reader!(*f, coalesce(*s, b))
+        }
+        // `if x.f == none then a else b` (or `!=`): the field read inline.
+        Node::If(c, a, b) if let Node::FieldIs(s, f, eq, None, _) = &c.node => {
+            let (a, b) = (eval(a), eval(b));
+            with_reader!(*f, if_none(*s, *eq, a, b))
         }
         Node::If(c, a, b) => {
             let (c, a, b) = (test(c), eval(a), eval(b));
