@@ -832,16 +832,19 @@ impl<'p> Evaluator<'p> {
         });
         binding_ix.clear();
         binding_ix.extend(0..=task_ix as u32);
-        for (ri, rule) in rules.iter().enumerate() {
-            let binds = self.policy.plan.binds.get(ri).copied();
-            let bound: &[u32] = match binds {
-                Some(Binds::Steps) => binding_ix.get(step_base..task_ix),
-                Some(Binds::Task) => binding_ix.get(task_ix..=task_ix),
-                Some(Binds::Events) => binding_ix.get(..n_events),
-                Some(Binds::EventsOfKind(k)) => Some(facts.of_kind(k)),
+        let judge_by_act = self.options.judge_by == JudgeBy::ActDate;
+        for m in &self.policy.plan.main {
+            let ri = m.ix;
+            let Some(rule) = rules.get(ri) else {
+                continue;
+            };
+            let bound: &[u32] = match m.binds {
+                Binds::Steps => binding_ix.get(step_base..task_ix),
+                Binds::Task => binding_ix.get(task_ix..=task_ix),
+                Binds::Events => binding_ix.get(..n_events),
+                Binds::EventsOfKind(k) => Some(facts.of_kind(k)),
                 // An event rule of no known kind binds nothing (and is traced so).
-                Some(Binds::Nothing) => None,
-                _ => continue,
+                Binds::Nothing | Binds::Skip => None,
             }
             .unwrap_or(&[]);
             if bound.is_empty() {
@@ -855,12 +858,17 @@ impl<'p> Evaluator<'p> {
                 }
                 continue;
             }
-            let reads = reads_params(ri);
+            let reads = m.reads_params;
             let mut fired = 0usize;
             let mut in_force = 0usize;
             let mut first_false: Option<&'static str> = None;
             let mut error: Option<String> = None;
-            let only = self.only_version(rule);
+            // As `only_version`, from the plan.
+            let only = if m.single && judge_by_act {
+                rule.versions.first()
+            } else {
+                None
+            };
             // Without an explanation, the parts of a rule's `when` that the
             // binding cannot change are tested once (see `Code::test_prefix`):
             // when false, no binding fires and the rule is done (its trace,

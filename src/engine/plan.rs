@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use crate::model::EventKind;
 use crate::policy::expr::Expr;
 use crate::policy::expr::check::{Cmp, Lit, Node, slot};
-use crate::policy::{Body, Param, Rule, RuleKind, RuleVersion, Scope};
+use crate::policy::{Body, Param, Rule, RuleKind, RuleVersion, Scope, Transition};
 
 /// What a rule of the main loop (accountability and avoidance) is bound to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +29,22 @@ pub(crate) enum Binds {
     Skip,
 }
 
+/// A rule of the main loop (an accountability or avoidance rule bound to
+/// something), with what the loop reads of it for every evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MainRule {
+    /// Its index among the policy's rules.
+    pub ix: usize,
+    /// What it is bound to (never [`Binds::Skip`]).
+    pub binds: Binds,
+    /// Whether it reads a parameter (as [`Plan::reads_params`]).
+    pub reads_params: bool,
+    /// Whether it has one version, judged by the act's date: under
+    /// act-date judging, that version is the one to test on every date
+    /// it is in force.
+    pub single: bool,
+}
+
 /// The evaluation plan of a policy.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Plan {
@@ -44,10 +60,10 @@ pub(crate) struct Plan {
     /// For each rule: positions in `exceptions` of those that name it in
     /// `defeats` in any version, in policy order.
     pub defeaters: Vec<Vec<usize>>,
-    /// For each rule: what the main loop binds it to (step, task and event
-    /// rules), decided here once rather than from its first version's body
-    /// in every evaluation.
-    pub binds: Vec<Binds>,
+    /// The rules the main loop evaluates (step, task and event rules), in
+    /// policy order, with what it binds each to, decided here once rather
+    /// than from its first version's body in every evaluation.
+    pub main: Vec<MainRule>,
     /// The parameter values in force, by period: each entry holds from its
     /// date until the next entry's (the first from the earliest date). A
     /// parameter's value only changes on a version's first or last day, so
@@ -93,7 +109,7 @@ impl Plan {
                     .collect()
             })
             .collect();
-        let reads_params = rules
+        let reads_params: Vec<bool> = rules
             .iter()
             .map(|r| {
                 r.versions
@@ -102,7 +118,7 @@ impl Plan {
                     .any(|c| reads_param(&c.expr))
             })
             .collect();
-        let binds = rules
+        let binds: Vec<Binds> = rules
             .iter()
             .map(|r| match (r.kind, r.versions.first().map(|v| &v.body)) {
                 (RuleKind::Accountability, _) => Binds::Steps,
@@ -120,6 +136,19 @@ impl Plan {
                     }
                 },
                 _ => Binds::Skip,
+            })
+            .collect();
+        let main = rules
+            .iter()
+            .zip(&binds)
+            .zip(&reads_params)
+            .enumerate()
+            .filter(|(_, ((_, b), _))| **b != Binds::Skip)
+            .map(|(ix, ((r, &binds), &reads_params))| MainRule {
+                ix,
+                binds,
+                reads_params,
+                single: matches!(r.versions.as_slice(), [v] if v.transition == Transition::ActDate),
             })
             .collect();
         let mut starts: Vec<NaiveDate> = params
@@ -149,7 +178,7 @@ impl Plan {
             consequences,
             reads_params,
             defeaters,
-            binds,
+            main,
             param_epochs,
             memo_widths: (0, 0),
             trace_rank,
@@ -477,6 +506,37 @@ mod tests {
     use crate::policy::Policy;
 
     #[test]
+    fn the_main_loop_holds_the_accountability_and_avoidance_rules_in_order() {
+        for p in [Policy::bundled(), Policy::bundled_2025()] {
+            let Ok(p) = p else {
+                panic!("the bundled policies load");
+            };
+            let plan = Plan::new(&p.rules, &p.params);
+            let main: Vec<&str> = plan
+                .main
+                .iter()
+                .map(|m| p.rules[m.ix].id.as_str())
+                .collect();
+            let expected: Vec<&str> = p
+                .rules
+                .iter()
+                .filter(|r| matches!(r.kind, RuleKind::Accountability | RuleKind::Avoidance))
+                .map(|r| r.id.as_str())
+                .collect();
+            assert_eq!(main, expected);
+            for m in &plan.main {
+                let r = &p.rules[m.ix];
+                assert_eq!(m.reads_params, plan.reads_params[m.ix], "{}", r.id);
+                let one_by_act =
+                    r.versions.len() == 1 && r.versions[0].transition == Transition::ActDate;
+                assert_eq!(m.single, one_by_act, "{}", r.id);
+                assert_ne!(m.binds, Binds::Skip, "{}", r.id);
+            }
+            assert!(plan.main.iter().any(|m| m.single));
+        }
+    }
+
+    #[test]
     fn rules_that_read_a_parameter_are_flagged_in_every_policy_version() {
         // The oracle is the conditions' text, not the tree the plan walks.
         let mut flagged = 0;
@@ -528,9 +588,9 @@ mod tests {
         }
         assert!(pairs >= 10, "{pairs}");
         let event_rules = plan
-            .binds
+            .main
             .iter()
-            .filter(|b| matches!(b, Binds::EventsOfKind(_)))
+            .filter(|m| matches!(m.binds, Binds::EventsOfKind(_)))
             .count();
         assert!(event_rules >= 15, "{event_rules}");
     }
