@@ -31,10 +31,17 @@ impl LocalOfficials {
     pub(crate) const KEPT: usize = 1 << 16;
 
     /// The thread's copy of `o` (`o` itself, copied, when it is inline).
+    #[inline]
     pub(crate) fn id(&mut self, o: &OfficialId) -> OfficialId {
         if !o.is_shared() {
             return o.clone();
         }
+        self.shared(o)
+    }
+
+    /// [`LocalOfficials::id`] of an id kept by reference count.
+    #[inline(never)]
+    fn shared(&mut self, o: &OfficialId) -> OfficialId {
         if let Some(mine) = self.ids.get(o.as_str()) {
             return mine.clone();
         }
