@@ -404,7 +404,8 @@ impl<'a, 'f> Env<'a, 'f> {
         local: &mut LocalOfficials,
     ) {
         let mut push = |o: &OfficialId| {
-            if !out.contains(o) {
+            // Mostly the first official: no search.
+            if out.is_empty() || !out.contains(o) {
                 out.push(local.id(o));
             }
         };

@@ -956,9 +956,16 @@ impl<'p> Evaluator<'p> {
                             continue;
                         }
                     },
-                    None => ev.extend(b.default_evidence),
+                    None => {
+                        if let Some(e) = b.default_evidence {
+                            ev.push(e);
+                        }
+                    }
                 }
-                for o in officials.drain(..) {
+                // Taken from the back of the reversed list: in order, and
+                // without a drain's out-of-line drop.
+                officials.reverse();
+                while let Some(o) = officials.pop() {
                     fired += 1;
                     match &version.body {
                         Body::Accountability {
@@ -1469,7 +1476,10 @@ impl<'p> Evaluator<'p> {
                     },
                     None => officials.push(f.official.clone()),
                 }
-                for o in officials.drain(..) {
+                // Taken from the back of the reversed list: in order, and
+                // without a drain's out-of-line drop.
+                officials.reverse();
+                while let Some(o) = officials.pop() {
                     fired += 1;
                     // This rule's consequences are the last ones found.
                     match found_consequences
