@@ -533,13 +533,17 @@ impl<'p> Evaluator<'p> {
     /// bindings and findings find it once per rule and test only its dates
     /// ([`Evaluator::version_of`]).
     fn only_version<'r>(&self, rule: &'r Rule) -> Option<&'r RuleVersion> {
-        match rule.versions.as_slice() {
-            [v] if self.options.judge_by == JudgeBy::ActDate
-                && v.transition == Transition::ActDate =>
-            {
-                Some(v)
-            }
-            _ => None,
+        self.only_if(rule, plan::single_by_act(rule))
+    }
+
+    /// [`Evaluator::only_version`] of a rule whose test `single` the plan
+    /// has made already ([`plan::MainRule::single`]).
+    #[inline]
+    fn only_if<'r>(&self, rule: &'r Rule, single: bool) -> Option<&'r RuleVersion> {
+        if single && self.options.judge_by == JudgeBy::ActDate {
+            rule.versions.first()
+        } else {
+            None
         }
     }
 
@@ -832,7 +836,6 @@ impl<'p> Evaluator<'p> {
         });
         binding_ix.clear();
         binding_ix.extend(0..=task_ix as u32);
-        let judge_by_act = self.options.judge_by == JudgeBy::ActDate;
         for m in &self.policy.plan.main {
             let ri = m.ix;
             let Some(rule) = rules.get(ri) else {
@@ -863,12 +866,7 @@ impl<'p> Evaluator<'p> {
             let mut in_force = 0usize;
             let mut first_false: Option<&'static str> = None;
             let mut error: Option<String> = None;
-            // As `only_version`, from the plan.
-            let only = if m.single && judge_by_act {
-                rule.versions.first()
-            } else {
-                None
-            };
+            let only = self.only_if(rule, m.single);
             // Without an explanation, the parts of a rule's `when` that the
             // binding cannot change are tested once (see `Code::test_prefix`):
             // when false, no binding fires and the rule is done (its trace,

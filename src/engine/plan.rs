@@ -39,10 +39,15 @@ pub(crate) struct MainRule {
     pub binds: Binds,
     /// Whether it reads a parameter (as [`Plan::reads_params`]).
     pub reads_params: bool,
-    /// Whether it has one version, judged by the act's date: under
-    /// act-date judging, that version is the one to test on every date
-    /// it is in force.
+    /// [`single_by_act`] of the rule.
     pub single: bool,
+}
+
+/// Whether `rule` has one version, whose transitional clause judges an act
+/// by its own date: under act-date judging, that version is the one to
+/// test on every date it is in force.
+pub(crate) fn single_by_act(rule: &Rule) -> bool {
+    matches!(rule.versions.as_slice(), [v] if v.transition == Transition::ActDate)
 }
 
 /// The evaluation plan of a policy.
@@ -148,7 +153,7 @@ impl Plan {
                 ix,
                 binds,
                 reads_params,
-                single: matches!(r.versions.as_slice(), [v] if v.transition == Transition::ActDate),
+                single: single_by_act(r),
             })
             .collect();
         let mut starts: Vec<NaiveDate> = params
