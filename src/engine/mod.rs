@@ -1072,7 +1072,9 @@ impl<'p> Evaluator<'p> {
                     let Some((xri, xr)) = exception(xi) else {
                         continue;
                     };
-                    let Some((_, xv)) = self.version_for(xr, step_date(si), as_of) else {
+                    let Some((_, xv)) =
+                        self.version_of(xr, self.only_version(xr), step_date(si), as_of)
+                    else {
                         continue;
                     };
                     let Body::Exception {
@@ -1173,7 +1175,9 @@ impl<'p> Evaluator<'p> {
                 let Some((xri, xr)) = exception(xi) else {
                     continue;
                 };
-                let Some((_, xv)) = self.version_for(xr, rf.binding.act_date, as_of) else {
+                let Some((_, xv)) =
+                    self.version_of(xr, self.only_version(xr), rf.binding.act_date, as_of)
+                else {
                     continue;
                 };
                 let Body::Exception {
@@ -1534,7 +1538,11 @@ impl<'p> Evaluator<'p> {
                 trace_rank.push(rank_of(ri));
             }
         }
-        found_consequences.sort_by(|a, b| (&a.official, &a.rule).cmp(&(&b.official, &b.rule)));
+        // No two consequences have the same official and rule (a rule's are
+        // merged by official as they are found), so an unstable sort gives
+        // the one order.
+        found_consequences
+            .sort_unstable_by(|a, b| (&a.official, &a.rule).cmp(&(&b.official, &b.rule)));
         // Found in the thread's vector, whose storage stays, and moved: the
         // answer's list is allocated once, at its length (none when it came
         // with storage, from `evaluate_into`), where pushing into it would
