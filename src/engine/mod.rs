@@ -1132,13 +1132,10 @@ impl<'p> Evaluator<'p> {
                     }
                 }
             }
-            st.accountable.extend(added);
-            let n = count_primaries(&st.accountable);
-            st.status = match n {
-                1 => StepStatus::Ok,
-                0 => StepStatus::Gap,
-                _ => StepStatus::Overlap,
-            };
+            if !added.is_empty() {
+                st.accountable.extend(added);
+            }
+            st.status = status_of(&st.accountable);
         }
         // ... on findings
         findings.reserve(raw.len());
@@ -1590,22 +1587,27 @@ impl<'p> Evaluator<'p> {
     }
 }
 
-/// The number of distinct primary officials still standing (as [`StepAccountability::primaries`], without allocating).
-fn count_primaries(entries: &[Accountable]) -> usize {
-    let standing = |a: &&Accountable| a.primary && a.defeated_by.is_none();
-    entries
+/// A step's status from its entries: by the distinct primary officials
+/// still standing (as [`StepAccountability::primaries`], without
+/// allocating), none a gap, one fine, two or more an overlap. The walk
+/// stops at the second.
+fn status_of(entries: &[Accountable]) -> StepStatus {
+    let mut first: Option<&OfficialId> = None;
+    for a in entries
         .iter()
-        .enumerate()
-        .filter(|(i, a)| {
-            standing(a)
-                && !entries
-                    .get(..*i)
-                    .unwrap_or(&[])
-                    .iter()
-                    .filter(standing)
-                    .any(|b| b.official == a.official)
-        })
-        .count()
+        .filter(|a| a.primary && a.defeated_by.is_none())
+    {
+        match first {
+            None => first = Some(&a.official),
+            Some(o) if *o == a.official => {}
+            Some(_) => return StepStatus::Overlap,
+        }
+    }
+    if first.is_some() {
+        StepStatus::Ok
+    } else {
+        StepStatus::Gap
+    }
 }
 
 /// Puts the items of `v` in the order of `order` (a permutation of its
