@@ -252,7 +252,7 @@ fn reads_param(e: &Expr) -> bool {
 /// What a rule's conditions are evaluated with in slot 3, for sharing
 /// sub-expressions: a step (accountability rules and step avoidance rules)
 /// or a finding (consequence rules).
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Bound {
     Step,
     Finding,
@@ -456,28 +456,72 @@ fn shareable(e: &Expr) -> bool {
 /// across a rule's parts: the head of a step's managing unit, say, is found
 /// once for `acc.head` and `acc.acting_head`, and the head over a finding's
 /// official once for `csq.head_joint`'s condition and its `to`.
+///
+/// A sub-expression is counted only where it can be computed: inside the
+/// second and later copies of a shared expression, which are read from the
+/// memo, nothing is. So the managing unit inside the head of `acc.head` and
+/// `acc.acting_head` gets no slot of its own unless it is also written
+/// outside that head: its slot would be filled once and never read.
 pub(crate) fn memoise(rules: &mut [Rule]) -> (usize, usize) {
-    fn count(e: &Expr, seen: &mut HashMap<String, usize>) {
+    /// Each shareable node's shape, numbered in `ids`, by the node's
+    /// address (the tree does not move while it is memoised), and how often
+    /// each shape occurs.
+    struct Shapes {
+        ids: HashMap<String, usize>,
+        at: HashMap<*const Expr, usize>,
+        occurs: Vec<usize>,
+    }
+    fn count(e: &Expr, s: &mut Shapes) {
         if shareable(e) {
-            *seen.entry(crate::policy::checker::shape(e)).or_default() += 1;
+            let next = s.ids.len();
+            let id = *s
+                .ids
+                .entry(crate::policy::checker::shape(e))
+                .or_insert(next);
+            if id == s.occurs.len() {
+                s.occurs.push(0);
+            }
+            if let Some(n) = s.occurs.get_mut(id) {
+                *n += 1;
+            }
+            s.at.insert(std::ptr::from_ref(e), id);
         }
         for c in e.node.children() {
-            count(c, seen);
+            count(c, s);
         }
     }
-    fn wrap(e: &mut Expr, seen: &HashMap<String, usize>, slots: &mut HashMap<String, usize>) {
+    /// The repeated shape a node has, if any.
+    fn repeated(e: &Expr, s: &Shapes) -> Option<usize> {
+        let id = *s.at.get(&std::ptr::from_ref(e))?;
+        (s.occurs.get(id).copied().unwrap_or(0) >= 2).then_some(id)
+    }
+    /// The copies of each repeated shape that are computed: its first copy's
+    /// parts are walked, a later copy's are not.
+    fn computed(e: &Expr, s: &Shapes, computed_copies: &mut [usize]) {
+        if let Some(id) = repeated(e, s)
+            && let Some(n) = computed_copies.get_mut(id)
+        {
+            *n += 1;
+            if *n > 1 {
+                return;
+            }
+        }
+        for c in e.node.children() {
+            computed(c, s, computed_copies);
+        }
+    }
+    fn wrap(e: &mut Expr, s: &Shapes, shared: &[bool], slots: &mut HashMap<usize, usize>) {
         for c in e.node.children_mut() {
-            wrap(c, seen, slots);
+            wrap(c, s, shared, slots);
         }
-        if !shareable(e) {
+        let Some(id) = repeated(e, s) else {
             return;
-        }
-        let key = crate::policy::checker::shape(e);
-        if seen.get(&key).is_none_or(|n| *n < 2) {
+        };
+        if !shared.get(id).copied().unwrap_or(false) {
             return;
         }
         let next = slots.len();
-        let slot = *slots.entry(key).or_insert(next);
+        let slot = *slots.entry(id).or_insert(next);
         let span = e.span;
         let inner = take(e);
         *e = Expr {
@@ -487,16 +531,27 @@ pub(crate) fn memoise(rules: &mut [Rule]) -> (usize, usize) {
     }
     let mut widths = [0; 2];
     for (bound, width) in [Bound::Step, Bound::Finding].into_iter().zip(&mut widths) {
-        let mut seen = HashMap::new();
+        let mut s = Shapes {
+            ids: HashMap::new(),
+            at: HashMap::new(),
+            occurs: Vec::new(),
+        };
         for r in rules.iter_mut() {
             for e in bound_exprs(r, bound) {
-                count(e, &mut seen);
+                count(e, &mut s);
             }
         }
+        let mut copies = vec![0; s.occurs.len()];
+        for r in rules.iter_mut() {
+            for e in bound_exprs(r, bound) {
+                computed(e, &s, &mut copies);
+            }
+        }
+        let shared: Vec<bool> = copies.iter().map(|n| *n >= 2).collect();
         let mut slots = HashMap::new();
         for r in rules.iter_mut() {
             for e in bound_exprs(r, bound) {
-                wrap(e, &seen, &mut slots);
+                wrap(e, &s, &shared, &mut slots);
             }
         }
         *width = slots.len();
@@ -676,10 +731,25 @@ mod tests {
 
 #[cfg(test)]
 mod memo_tests {
+    use super::Bound;
     use crate::engine::Evaluator;
     use crate::policy::Policy;
     use crate::policy::expr::Expr;
     use crate::policy::expr::check::Node;
+    use std::collections::{HashMap, HashSet};
+
+    /// Counts each slot met, walking into a slot's expression only the first time.
+    fn computed_memos(e: &Expr, met: &mut HashSet<usize>, reads: &mut HashMap<usize, usize>) {
+        if let Node::Memo(slot, _) = &e.node {
+            *reads.entry(*slot).or_default() += 1;
+            if !met.insert(*slot) {
+                return;
+            }
+        }
+        for c in e.node.children() {
+            computed_memos(c, met, reads);
+        }
+    }
 
     fn memos<'e>(e: &'e Expr, out: &mut Vec<(usize, &'e Expr)>) {
         if let Node::Memo(slot, inner) = &e.node {
@@ -732,6 +802,22 @@ mod memo_tests {
                     uses.windows(2).all(|w| w[0] == w[1]),
                     "slot {slot}: {uses:?}"
                 );
+            }
+        }
+        // And every slot is read at least twice where it can be computed:
+        // not only inside a later copy of a shared expression, which is
+        // read from its own slot and never evaluates its parts.
+        for group in [Bound::Step, Bound::Finding] {
+            let mut rules = p.rules.clone();
+            let (mut reads, mut met) = (HashMap::new(), HashSet::new());
+            for r in rules.iter_mut() {
+                for e in super::bound_exprs(r, group) {
+                    computed_memos(e, &mut met, &mut reads);
+                }
+            }
+            assert!(!reads.is_empty());
+            for (slot, n) in reads {
+                assert!(n >= 2, "{group:?} slot {slot} computed {n} time(s)");
             }
         }
         // `acc.head` finds the head that `acc.acting_head` looks for: shared.
