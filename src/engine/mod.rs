@@ -836,7 +836,13 @@ impl<'p> Evaluator<'p> {
         });
         binding_ix.clear();
         binding_ix.extend(0..=task_ix as u32);
+        // Without an explanation, which would trace them, the rules of
+        // kinds the task has no event of are skipped unseen.
+        let kinds = case.event_kinds();
         for m in &self.policy.plan.main {
+            if !EXPLAIN && m.kinds & kinds == 0 {
+                continue;
+            }
             let ri = m.ix;
             let Some(rule) = rules.get(ri) else {
                 continue;

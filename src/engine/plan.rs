@@ -41,6 +41,11 @@ pub(crate) struct MainRule {
     pub reads_params: bool,
     /// [`single_by_act`] of the rule.
     pub single: bool,
+    /// The event kinds it can bind, as bits (see `ValidCase::event_kinds`):
+    /// one for a rule of one kind, none for [`Binds::Nothing`], all for
+    /// the others. Without an explanation, a rule none of whose kinds the
+    /// task has is skipped.
+    pub kinds: u32,
 }
 
 /// Whether `rule` has one version, whose transitional clause judges an act
@@ -154,6 +159,11 @@ impl Plan {
                 binds,
                 reads_params,
                 single: single_by_act(r),
+                kinds: match binds {
+                    Binds::EventsOfKind(k) => 1u32.checked_shl(k as u32).unwrap_or(u32::MAX),
+                    Binds::Nothing => 0,
+                    _ => u32::MAX,
+                },
             })
             .collect();
         let mut starts: Vec<NaiveDate> = params
@@ -591,6 +601,12 @@ mod tests {
                     r.versions.len() == 1 && r.versions[0].transition == Transition::ActDate;
                 assert_eq!(m.single, one_by_act, "{}", r.id);
                 assert_ne!(m.binds, Binds::Skip, "{}", r.id);
+                let kinds = match m.binds {
+                    Binds::EventsOfKind(k) => 1 << k,
+                    Binds::Nothing => 0,
+                    _ => u32::MAX,
+                };
+                assert_eq!(m.kinds, kinds, "{}", r.id);
             }
             assert!(plan.main.iter().any(|m| m.single));
         }

@@ -821,7 +821,14 @@ pub struct ValidCase {
     /// The events' indexes grouped by step and by kind, built once here.
     by_step: EventGroups,
     by_kind: EventGroups,
+    /// Bit `k` set when some event is of kind `k` (its index in
+    /// [`EventKind::NAMES`]), so that an evaluation skips the rules of kinds
+    /// the task has no event of without looking at their groups.
+    kinds: u32,
 }
+
+// Every kind has its bit in [`ValidCase::kinds`].
+const _: () = assert!(EventKind::NAMES.len() <= 32);
 
 impl ValidCase {
     /// Validates a task and its events against an already validated organisation.
@@ -859,6 +866,9 @@ impl ValidCase {
         let by_kind = EventGroups::new(events.len(), EventKind::NAMES.len(), |i| {
             events.get(i).map(|e| e.kind.index())
         });
+        let kinds = events.iter().fold(0u32, |m, e| {
+            m | 1u32.checked_shl(e.kind.index() as u32).unwrap_or(u32::MAX)
+        });
         let case = ValidCase {
             org,
             record,
@@ -867,6 +877,7 @@ impl ValidCase {
             event_dates,
             by_step,
             by_kind,
+            kinds,
         };
         p.finish(case)
     }
@@ -961,6 +972,12 @@ impl ValidCase {
     /// [`EventKind::NAMES`]), each group in event order.
     pub(crate) fn events_by_kind(&self) -> &EventGroups {
         &self.by_kind
+    }
+    /// The kinds of the case's events, bit `k` for the kind at index `k` of
+    /// [`EventKind::NAMES`].
+    #[inline]
+    pub(crate) fn event_kinds(&self) -> u32 {
+        self.kinds
     }
     /// Gives back the task and events.
     pub fn into_record(self) -> TaskRecord {
