@@ -838,7 +838,7 @@ impl<'p> Evaluator<'p> {
         binding_ix.extend(0..=task_ix as u32);
         // Without an explanation, which would trace them, the rules of
         // kinds the task has no event of are skipped unseen.
-        let kinds = case.event_kinds();
+        let kinds = case.event_kinds() | plan::ALWAYS;
         for m in &self.policy.plan.main {
             if !EXPLAIN && m.kinds & kinds == 0 {
                 continue;

@@ -42,11 +42,17 @@ pub(crate) struct MainRule {
     /// [`single_by_act`] of the rule.
     pub single: bool,
     /// The event kinds it can bind, as bits (see `ValidCase::event_kinds`):
-    /// one for a rule of one kind, none for [`Binds::Nothing`], all for
-    /// the others. Without an explanation, a rule none of whose kinds the
-    /// task has is skipped.
+    /// one for a rule of one kind, none for [`Binds::Nothing`], [`ALWAYS`]
+    /// for the others. Without an explanation, a rule none of whose bits
+    /// the task has (its kinds, and `ALWAYS`) is skipped.
     pub kinds: u32,
 }
+
+/// The bit of [`MainRule::kinds`] that every task has: that of the rules
+/// bound to steps, to the task or to all events, which no kind of event
+/// decides. Above every kind's bit.
+pub(crate) const ALWAYS: u32 = 1 << 31;
+const _: () = assert!(EventKind::NAMES.len() < 31);
 
 /// Whether `rule` has one version, whose transitional clause judges an act
 /// by its own date: under act-date judging, that version is the one to
@@ -160,9 +166,9 @@ impl Plan {
                 reads_params,
                 single: single_by_act(r),
                 kinds: match binds {
-                    Binds::EventsOfKind(k) => 1u32.checked_shl(k as u32).unwrap_or(u32::MAX),
+                    Binds::EventsOfKind(k) => 1u32.checked_shl(k as u32).unwrap_or(ALWAYS),
                     Binds::Nothing => 0,
-                    _ => u32::MAX,
+                    _ => ALWAYS,
                 },
             })
             .collect();
@@ -604,7 +610,7 @@ mod tests {
                 let kinds = match m.binds {
                     Binds::EventsOfKind(k) => 1 << k,
                     Binds::Nothing => 0,
-                    _ => u32::MAX,
+                    _ => ALWAYS,
                 };
                 assert_eq!(m.kinds, kinds, "{}", r.id);
             }
