@@ -374,7 +374,9 @@ struct Scratch {
     raw_evidence: Vec<u32>,
     evidence: Vec<u32>,
     exc_fired: Vec<usize>,
-    exc_errors: Vec<Option<String>>,
+    /// The first error of each exception that raised one, by its index in
+    /// `Plan::exceptions` (empty in nearly every evaluation).
+    exc_errors: Vec<(usize, String)>,
     exc_considered: Vec<bool>,
     /// Findings moved by an exception: (the new finding, the finding it came from).
     moved_from: Vec<(usize, usize)>,
@@ -1061,7 +1063,6 @@ impl<'p> Evaluator<'p> {
         exc_fired.clear();
         exc_fired.resize(n_exc, 0);
         exc_errors.clear();
-        exc_errors.resize(n_exc, None);
         exc_considered.clear();
         exc_considered.resize(n_exc, false);
         // ... on accountability entries
@@ -1131,9 +1132,7 @@ impl<'p> Evaluator<'p> {
                         }
                         Ok(false) => {}
                         Err(_) => {
-                            if let Some(x) = exc_errors.get_mut(xi) {
-                                x.get_or_insert(env.take_error());
-                            }
+                            first_error(exc_errors, xi, env.take_error());
                         }
                     }
                 }
@@ -1209,9 +1208,7 @@ impl<'p> Evaluator<'p> {
                 let applied = match env.test_cond::<EXPLAIN>(c) {
                     Ok(v) => v,
                     Err(_) => {
-                        if let Some(x) = exc_errors.get_mut(xi) {
-                            x.get_or_insert(env.take_error());
-                        }
+                        first_error(exc_errors, xi, env.take_error());
                         false
                     }
                 };
@@ -1342,7 +1339,7 @@ impl<'p> Evaluator<'p> {
         permute_in_place(&mut views, order);
         // Without the trace, only the exceptions that failed are reported:
         // none to look at when none failed.
-        let to_report = if explain || exc_errors.iter().any(Option::is_some) {
+        let to_report = if explain || !exc_errors.is_empty() {
             n_exc
         } else {
             0
@@ -1351,7 +1348,10 @@ impl<'p> Evaluator<'p> {
             let Some((xri, xr)) = exception(xi) else {
                 continue;
             };
-            let error = exc_errors.get_mut(xi).and_then(Option::take);
+            let error = exc_errors
+                .iter()
+                .position(|(x, _)| *x == xi)
+                .map(|at| exc_errors.swap_remove(at).1);
             let fired = exc_fired.get(xi).copied().unwrap_or(0);
             let considered = exc_considered.get(xi).copied().unwrap_or(false);
             if !explain && error.is_none() {
@@ -1642,6 +1642,13 @@ const FINDING_ROWS_AHEAD: usize = 8;
 fn range(buf: &[u32], (start, len): (u32, u32)) -> &[u32] {
     buf.get(start as usize..(start as usize).saturating_add(len as usize))
         .unwrap_or(&[])
+}
+
+/// Keeps `message` as exception `xi`'s error unless it already has one.
+fn first_error(errors: &mut Vec<(usize, String)>, xi: usize, message: String) {
+    if !errors.iter().any(|(x, _)| *x == xi) {
+        errors.push((xi, message));
+    }
 }
 
 fn set_var<'a>(vars: &mut Vec<V<'a>>, slot: usize, v: V<'a>) {
