@@ -572,3 +572,116 @@ fn tasks_with_few_or_no_events_are_answered_alike_both_ways() {
     }
     assert!(compared > 300, "{compared}");
 }
+
+/// An exception defeats a rule only under a version that names it: each
+/// bundled exception that defeats a finding, or an official accountable at
+/// a step, of the sample tasks is superseded, from the day after it starts,
+/// by a version naming the same rules but that one's. Under the new
+/// version the finding stands (its exception checks do not list the
+/// exception) or the official is not defeated by it, and both ways agree.
+#[test]
+fn an_exception_defeats_only_the_rules_its_version_in_force_names() {
+    let base = Policy::bundled().unwrap();
+    // The rules the exception's one version defeats, and the day after it starts.
+    let defeats_of = |id: &str| -> (Vec<String>, NaiveDate) {
+        let r = base.rules().iter().find(|r| r.id.as_str() == id).unwrap();
+        assert_eq!(r.versions.len(), 1, "{id}");
+        let v = &r.versions[0];
+        match &v.body {
+            accountable::policy::Body::Exception { defeats, .. } => (
+                defeats.iter().map(|d| d.as_str().to_string()).collect(),
+                v.valid_from.succ_opt().unwrap(),
+            ),
+            _ => panic!("{id} is an exception"),
+        }
+    };
+    let mut checked = 0;
+    let cases = accountable::sample::corpus().unwrap();
+    for (n, c) in cases.iter().enumerate() {
+        {
+            let as_of = accountable::sample::as_of();
+            let d = Evaluator::new(&base)
+                .explain(false)
+                .evaluate(c, as_of)
+                .unwrap();
+            for f in d.findings.iter().filter(|f| f.defeated_by.is_some()) {
+                let x = f.defeated_by.clone().unwrap();
+                let (all, from) = defeats_of(x.as_str());
+                assert!(from < f.act_date, "{x} starts before {}", f.rule);
+                let rest: Vec<String> = all.into_iter().filter(|r| r != f.rule.as_str()).collect();
+                if rest.is_empty() {
+                    continue;
+                }
+                let overlay = format!(
+                    "[overlay]\nid = \"narrower\"\n\n[[supersede]]\nid = \"{x}\"\nfrom = {from}\ndefeats = {rest:?}\n"
+                );
+                let p = base.with_overlay(&overlay, "narrower.toml").unwrap();
+                let Some((on, off)) = both(&p, c, as_of) else {
+                    continue;
+                };
+                assert_eq!(on, off, "task {n} as of {as_of}, {x} narrowed");
+                let same = off
+                    .findings
+                    .iter()
+                    .find(|g| {
+                        g.rule == f.rule && g.official == f.official && g.evidence == f.evidence
+                    })
+                    .unwrap_or_else(|| panic!("task {n}: {} is still found", f.rule));
+                assert_ne!(
+                    same.defeated_by.as_ref(),
+                    Some(&x),
+                    "task {n} as of {as_of}"
+                );
+                assert!(
+                    same.exceptions.iter().all(|e| e.rule != x),
+                    "task {n}: {x} was checked: {:?}",
+                    same.exceptions
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 5, "{checked}");
+    // And on the officials accountable at a step.
+    let mut checked = 0;
+    for (n, c) in cases.iter().enumerate() {
+        let as_of = accountable::sample::as_of();
+        let d = Evaluator::new(&base)
+            .explain(false)
+            .evaluate(c, as_of)
+            .unwrap();
+        for (s, a) in d
+            .steps
+            .iter()
+            .flat_map(|s| s.accountable.iter().map(move |a| (s, a)))
+            .filter(|(_, a)| a.defeated_by.is_some())
+        {
+            let x = a.defeated_by.clone().unwrap();
+            let (all, from) = defeats_of(x.as_str());
+            let mut rest: Vec<String> = all.into_iter().filter(|r| r != a.rule.as_str()).collect();
+            if rest.is_empty() {
+                rest.push("avoid.non_decision".into());
+            }
+            let overlay = format!(
+                "[overlay]\nid = \"narrower\"\n\n[[supersede]]\nid = \"{x}\"\nfrom = {from}\ndefeats = {rest:?}\n"
+            );
+            let p = base.with_overlay(&overlay, "narrower.toml").unwrap();
+            let Some((on, off)) = both(&p, c, as_of) else {
+                continue;
+            };
+            assert_eq!(on, off, "task {n}, {x} narrowed");
+            let step = off.steps.iter().find(|t| t.step == s.step).unwrap();
+            assert!(
+                step.accountable
+                    .iter()
+                    .filter(|b| b.official == a.official && b.rule == a.rule)
+                    .all(|b| b.defeated_by.as_ref() != Some(&x)),
+                "task {n}, step {}: {x} still defeats {}",
+                s.step,
+                a.rule
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 1, "{checked}");
+}

@@ -1093,7 +1093,11 @@ impl<'p> Evaluator<'p> {
                     else {
                         continue;
                     };
-                    if !defeats.contains(&a.rule) || a.defeated_by.is_some() {
+                    // Listed in `defeaters` for naming the rule in some
+                    // version: with one version, in this one.
+                    if a.defeated_by.is_some()
+                        || (xr.versions.len() > 1 && !defeats.contains(&a.rule))
+                    {
                         continue;
                     }
                     if let Some(x) = exc_considered.get_mut(xi) {
@@ -1191,7 +1195,8 @@ impl<'p> Evaluator<'p> {
                 else {
                     continue;
                 };
-                if !defeats.contains(&rule.id) {
+                // As above: an exception of one version defeats the rule.
+                if xr.versions.len() > 1 && !defeats.contains(&rule.id) {
                     continue;
                 }
                 if let Some(x) = exc_considered.get_mut(xi) {
