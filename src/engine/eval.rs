@@ -279,6 +279,17 @@ pub(crate) fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
 }
 
 impl EnvBuffers<'_> {
+    /// Empties the vectors (kept empty already by [`EnvBuffers::reuse`]),
+    /// keeping their storage.
+    #[inline]
+    pub(crate) fn clear(&mut self) {
+        self.vars.clear();
+        self.memo.clear();
+        self.lists.clear();
+        self.building.clear();
+        self.owned.clear();
+    }
+
     /// The same vectors, emptied, for values of another lifetime.
     pub(crate) fn reuse<'b>(self) -> EnvBuffers<'b> {
         EnvBuffers {

@@ -705,8 +705,11 @@ impl<'p> Evaluator<'p> {
 
         let (step_width, finding_width) = self.policy.plan.memo_widths;
         let steps_len = step_width * task.steps.len();
-        // The interpreter's vectors, with the storage of the thread's last evaluation.
-        let buffers = std::mem::take(&mut scratch.env).reuse();
+        // The interpreter's vectors, with the storage of the thread's last
+        // evaluation: kept empty (`EnvBuffers::reuse`), and taken under this
+        // evaluation's lifetime as they are, values' lifetimes being covariant.
+        let mut buffers: eval::EnvBuffers<'_> = std::mem::take(&mut scratch.env);
+        buffers.clear();
         let mut env = Env {
             explain,
             facts: &facts,
@@ -1150,7 +1153,9 @@ impl<'p> Evaluator<'p> {
         findings.reserve(raw.len());
         // Declared before the views, which borrow the officials it holds.
         let mut moved: Vec<(usize, RuleId, OfficialId)> = Vec::new();
-        let mut views: Vec<FindingView<'_>> = eval::recycle(std::mem::take(kept_views));
+        // Kept empty (`eval::recycle`), as the buffers above.
+        let mut views: Vec<FindingView<'_>> = std::mem::take(kept_views);
+        views.clear();
         views.reserve(raw.len());
         // Ids are set once the findings are ordered, below.
         let blank: &'static str = crate::intern::finding_id(0);
