@@ -1480,26 +1480,27 @@ impl<'p> Evaluator<'p> {
                     }
                     continue;
                 }
-                officials.clear();
-                match to {
-                    Some(c) => match env.eval_cond::<EXPLAIN>(c) {
-                        Ok(x) => env.officials_into(&x, officials, local_officials),
-                        Err(_) => {
-                            error.get_or_insert(env.take_error());
-                            continue;
+                // Whom it applies to: those of `to`, or the finding's own official.
+                let to_officials: &[OfficialId] = match to {
+                    Some(c) => {
+                        officials.clear();
+                        match env.eval_cond::<EXPLAIN>(c) {
+                            Ok(x) => env.officials_into(&x, officials, local_officials),
+                            Err(_) => {
+                                error.get_or_insert(env.take_error());
+                                continue;
+                            }
                         }
-                    },
-                    None => officials.push(f.official.clone()),
-                }
-                // Taken from the back of the reversed list: in order, and
-                // without a drain's out-of-line drop.
-                officials.reverse();
-                while let Some(o) = officials.pop() {
+                        officials
+                    }
+                    None => std::slice::from_ref(&f.official),
+                };
+                for o in to_officials {
                     fired += 1;
                     // This rule's consequences are the last ones found.
                     match found_consequences
                         .get_mut(first_of_rule..)
-                        .and_then(|own| own.iter_mut().find(|c| c.official == o))
+                        .and_then(|own| own.iter_mut().find(|c| c.official == *o))
                     {
                         Some(c) => {
                             if !c.because.contains(&f.id) {
@@ -1510,7 +1511,7 @@ impl<'p> Evaluator<'p> {
                             rule: rule.id.clone(),
                             measure: *measure,
                             grade_cap: *grade_cap,
-                            official: o,
+                            official: o.clone(),
                             because: {
                                 let mut v =
                                     pools.because.pop().unwrap_or_else(|| Vec::with_capacity(4));
