@@ -92,6 +92,8 @@ const ATOMS: &[&str] = &[
     "exists(x in S.events where x.kind == \"assigned\" and x.to != none)",
     "all(x in task.steps where x.started == none or x.started <= as_of)",
     "count(x in events where x.reply_by != none and x.reply_by < as_of) > 0",
+    // A count of one step's events of a kind (walked in the kind's group).
+    "count(x in S.events where x.kind == \"reminder\") > 0",
 ];
 
 /// Official-valued `who` expressions.

@@ -792,6 +792,30 @@ impl<'a, 'f> Env<'a, 'f> {
         Ok(!exists)
     }
 
+    /// How many of `items`, each bound to slot `s`, `cond` holds for
+    /// ([`Quant::Count`] as [`Env::quantify`] counts, without its other arms).
+    #[inline]
+    fn count(
+        &mut self,
+        s: usize,
+        items: V<'a>,
+        mut cond: impl FnMut(&mut Self) -> Result<bool, RuntimeError>,
+    ) -> Result<i64, RuntimeError> {
+        let group = self.event_group(&items);
+        let n = group.map_or_else(|| self.len_of(&items), |g| g.events.len());
+        let mut count = 0i64;
+        for i in 0..n {
+            if group.is_some_and(|g| !g.holds(self.facts, i)) {
+                continue;
+            }
+            self.bind(&items, group, i, s);
+            if cond(self)? {
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
     /// Quantifier `q` over `items`, each bound to slot `s` and tested by
     /// `cond`: a boolean, a count, an item, or a filtered list.
     #[inline]

@@ -647,6 +647,17 @@ fn eval(e: &Expr) -> E {
                 )
             })
         }
+        // A count: no item kept, nothing but the count to return.
+        Node::Quant(Quant::Count, s, src, cond) => {
+            let (s, src) = (*s, eval(src));
+            let cond = cond.as_deref().map(test);
+            v(move |env| {
+                let items = src(env)?;
+                Ok(V::Int(
+                    env.count(s, items, |env| test_opt(env, cond.as_deref()))?,
+                ))
+            })
+        }
         Node::Quant(q, s, src, cond) => {
             let (q, s, src) = (*q, *s, eval(src));
             let cond = cond.as_deref().map(test);
