@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""The code one form of `benches/bound.rs` runs through: the distinct 64-byte
+lines of machine code executed while it evaluates (the instruction cache's
+unit), by part of the program and by function.
+
+An evaluation that runs through more code than the level-1 instruction cache
+holds (32 KiB per core on the machines of BENCHMARKS.md) misses it on every
+evaluation, however few instructions it executes; this is what the
+wall-clock ratios pay for beyond the instruction counts (see BENCHMARKS.md,
+"Code per evaluation").
+
+usage (from the repository root, after `cargo bench --bench bound --no-run`):
+    python3 benches/tools/footprint.py FORM/N [TOP]
+e.g.
+    python3 benches/tools/footprint.py engine_off/10
+    python3 benches/tools/footprint.py hand/10
+
+The lines are those of every run of the form together (20 runs of one task,
+or each task of a `mix_*` form once); TOP functions are listed (default 15).
+"""
+import collections, glob, os, re, subprocess, sys
+
+if len(sys.argv) < 2:
+    sys.exit(__doc__)
+form = sys.argv[1]
+top = int(sys.argv[2]) if len(sys.argv) > 2 else 15
+bins = [b for b in glob.glob("target/release/deps/bound-*") if not b.endswith(".d")]
+if not bins:
+    sys.exit("build the bench first: cargo bench --bench bound --no-run")
+binary = max(bins, key=os.path.getmtime)
+reps = 1 if form.startswith(("mix", "corpus")) else 20
+out = f"/tmp/footprint.{os.getpid()}.cg"
+subprocess.run(
+    ["valgrind", "--tool=callgrind", "--dump-instr=yes", "--toggle-collect=*bound::run_*",
+     f"--callgrind-out-file={out}", binary],
+    env=dict(os.environ, BOUND_IR=str(reps), BOUND_ONLY=form),
+    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+
+
+def part(function):
+    """The part of the program a machine function belongs to."""
+    if function is None:
+        return "other"
+    if "accountable::engine" in function:
+        return "engine"
+    if function.startswith("bound::"):
+        return "hand-written rules"
+    if re.search(r"accountable::(model|calendar)|hash", function):
+        return "organisation, calendar, hashing"
+    if re.search(r"malloc|free|alloc|memcpy|memmove|memcmp|memset", function):
+        return "allocator, C library"
+    return "other"
+
+
+# Executed addresses per function. Positions are "instr line"; an address is
+# absolute (0x…), relative (+n, -n) or the same as before (*). The line after
+# `calls=` is a call's inclusive cost, at the call's address, and is skipped.
+names, current, skip, addr = {}, None, False, 0
+lines = collections.defaultdict(set)
+with open(out) as f:
+    for raw in f:
+        raw = raw.rstrip("\n")
+        m = re.match(r"^(c?fn)=\((\d+)\)(?: (.*))?$", raw)
+        if m:
+            kind, ix, name = m.groups()
+            if name:
+                names[ix] = name
+            if kind == "fn":
+                current = names.get(ix)
+            continue
+        if raw.startswith("calls="):
+            skip = True
+            continue
+        m = re.match(r"^(0x[0-9a-f]+|[+-]\d+|\*)\s", raw)
+        if not m:
+            continue
+        a = m.group(1)
+        if a.startswith("0x"):
+            addr = int(a, 16)
+        elif a != "*":
+            addr += int(a)
+        if skip:
+            skip = False
+            continue
+        lines[current].add(addr >> 6)
+os.remove(out)
+
+kib = lambda n: f"{n * 64 / 1024:5.1f} KiB"
+every = set().union(*lines.values()) if lines else set()
+print(f"{form}: {kib(len(every))} of code ({len(every)} lines of 64 bytes)")
+by_part = collections.defaultdict(set)
+for function, ls in lines.items():
+    by_part[part(function)] |= ls
+for p, ls in sorted(by_part.items(), key=lambda x: -len(x[1])):
+    print(f"  {kib(len(ls))}  {p}")
+# Closures of one kind (`code::eval::{{closure}}`, …) counted together.
+by_function = collections.Counter()
+for function, ls in lines.items():
+    by_function[re.sub(r"\{\{closure\}\}.*", "{{closure}}", function or "?")[:100]] += len(ls)
+print(f"the {top} largest functions:")
+for function, n in by_function.most_common(top):
+    print(f"  {kib(n)}  {function}")
