@@ -20,64 +20,26 @@ EVENT is Ir (default) or, with the cache simulation, I1mr, D1mr, Bcm, Bim.
 Counts are divided by the tasks the form evaluates (N for the `mix_*` and
 `corpus_*` forms, run once; 20 runs of one task for the others).
 """
-import collections, glob, os, re, subprocess, sys
+import collections, os, subprocess, sys
+
+from callgrind import bound_binary, run, runs_and_tasks, self_costs
 
 if len(sys.argv) < 4:
     sys.exit(__doc__)
 form, function, file = sys.argv[1], sys.argv[2], sys.argv[3]
 event = sys.argv[4] if len(sys.argv) > 4 else "Ir"
 top = int(sys.argv[5]) if len(sys.argv) > 5 else 40
-bins = [b for b in glob.glob("target/release/deps/bound-*") if not b.endswith(".d")]
-if not bins:
-    sys.exit("build the bench first: cargo bench --bench bound --no-run")
-binary = max(bins, key=os.path.getmtime)
-n = int(form.split("/")[1]) if form.startswith(("mix", "corpus")) else 20
-reps = 1 if form.startswith(("mix", "corpus")) else 20
+binary = bound_binary()
+reps, n = runs_and_tasks(form)
 out = f"/tmp/by_line.{os.getpid()}.cg"
 sim = ["--cache-sim=yes", "--branch-sim=yes"] if event != "Ir" else []
-subprocess.run(
-    ["valgrind", "--tool=callgrind", "--dump-instr=yes", "--toggle-collect=*bound::run_*",
-     *sim, f"--callgrind-out-file={out}", binary],
-    env=dict(os.environ, BOUND_IR=str(reps), BOUND_ONLY=form),
-    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+run(binary, form, reps, out, ["--dump-instr=yes", *sim])
 
-# Self cost per address of the selected functions. Positions are
-# "instr line"; an address is absolute (0x…), relative (+n, -n) or the
-# same as before (*). The cost line after `calls=` is a call's inclusive
-# cost and is skipped.
-names, cur, skip, column = {}, None, False, 0
+# Self cost per address of the selected functions.
 cost = collections.Counter()
-with open(out) as f:
-    for raw in f:
-        raw = raw.rstrip("\n")
-        if raw.startswith("events:"):
-            column = raw.split()[1:].index(event)
-            continue
-        m = re.match(r"^(c?fn)=\((\d+)\)(?: (.*))?$", raw)
-        if m:
-            kind, ix, name = m.groups()
-            if name:
-                names[ix] = name
-            if kind == "fn":
-                cur = names.get(ix, "")
-            continue
-        if raw.startswith("calls="):
-            skip = True
-            continue
-        m = re.match(r"^(0x[0-9a-f]+|[+-]\d+|\*)\s+\S+\s*(.*)$", raw)
-        if not m:
-            continue
-        a, rest = m.groups()
-        if a.startswith("0x"):
-            addr = int(a, 16)
-        elif a != "*":
-            addr += int(a)
-        if skip:
-            skip = False
-            continue
-        values = rest.split()
-        if function in (cur or "") and len(values) > column and values[column].isdigit():
-            cost[addr] += int(values[column])
+for fn, addr, c in self_costs(out, event):
+    if function in (fn or ""):
+        cost[addr] += c
 os.remove(out)
 
 addrs = sorted(a for a in cost if cost[a])

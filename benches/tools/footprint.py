@@ -18,24 +18,18 @@ e.g.
 The lines are those of every run of the form together (20 runs of one task,
 or each task of a `mix_*` form once); TOP functions are listed (default 15).
 """
-import collections, glob, os, re, subprocess, sys
+import collections, os, re, sys
+
+from callgrind import bound_binary, run, runs_and_tasks, self_costs
 
 if len(sys.argv) < 2:
     sys.exit(__doc__)
 form = sys.argv[1]
 top = int(sys.argv[2]) if len(sys.argv) > 2 else 15
-bins = [b for b in glob.glob("target/release/deps/bound-*") if not b.endswith(".d")]
-if not bins:
-    sys.exit("build the bench first: cargo bench --bench bound --no-run")
-binary = max(bins, key=os.path.getmtime)
-reps = 1 if form.startswith(("mix", "corpus")) else 20
+binary = bound_binary()
+reps, _ = runs_and_tasks(form)
 out = f"/tmp/footprint.{os.getpid()}.cg"
-subprocess.run(
-    ["valgrind", "--tool=callgrind", "--dump-instr=yes", "--toggle-collect=*bound::run_*",
-     f"--callgrind-out-file={out}", binary],
-    env=dict(os.environ, BOUND_IR=str(reps), BOUND_ONLY=form),
-    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-
+run(binary, form, reps, out, ["--dump-instr=yes"])
 
 def part(function):
     """The part of the program a machine function belongs to."""
@@ -52,37 +46,10 @@ def part(function):
     return "other"
 
 
-# Executed addresses per function. Positions are "instr line"; an address is
-# absolute (0x…), relative (+n, -n) or the same as before (*). The line after
-# `calls=` is a call's inclusive cost, at the call's address, and is skipped.
-names, current, skip, addr = {}, None, False, 0
+# The executed addresses of each function, as 64-byte lines.
 lines = collections.defaultdict(set)
-with open(out) as f:
-    for raw in f:
-        raw = raw.rstrip("\n")
-        m = re.match(r"^(c?fn)=\((\d+)\)(?: (.*))?$", raw)
-        if m:
-            kind, ix, name = m.groups()
-            if name:
-                names[ix] = name
-            if kind == "fn":
-                current = names.get(ix)
-            continue
-        if raw.startswith("calls="):
-            skip = True
-            continue
-        m = re.match(r"^(0x[0-9a-f]+|[+-]\d+|\*)\s", raw)
-        if not m:
-            continue
-        a = m.group(1)
-        if a.startswith("0x"):
-            addr = int(a, 16)
-        elif a != "*":
-            addr += int(a)
-        if skip:
-            skip = False
-            continue
-        lines[current].add(addr >> 6)
+for function, addr, _ in self_costs(out):
+    lines[function].add(addr >> 6)
 os.remove(out)
 
 kib = lambda n: f"{n * 64 / 1024:5.1f} KiB"

@@ -12,20 +12,15 @@ It runs `BOUND_IR=REPS BOUND_ONLY=FORM` under callgrind with per-instruction
 counts, finds the `lock` instructions of the bench binary with objdump,
 and prints their executions per task, then the source lines they come from.
 """
-import collections, glob, os, re, subprocess, sys
+import collections, os, re, subprocess, sys
+
+from callgrind import bound_binary, run
 
 form = sys.argv[1] if len(sys.argv) > 1 else "engine_off/10"
 reps = int(sys.argv[2]) if len(sys.argv) > 2 else 200
-bins = [b for b in glob.glob("target/release/deps/bound-*") if not b.endswith(".d")]
-if not bins:
-    sys.exit("build the bench first: cargo bench --bench bound --no-run")
-binary = max(bins, key=os.path.getmtime)
+binary = bound_binary()
 out = f"/tmp/lock_ops.{os.getpid()}.cg"
-subprocess.run(
-    ["valgrind", "--tool=callgrind", "--dump-instr=yes", "--toggle-collect=*bound::run_*",
-     f"--callgrind-out-file={out}", binary],
-    env=dict(os.environ, BOUND_IR=str(reps), BOUND_ONLY=form),
-    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+run(binary, form, reps, out, ["--dump-instr=yes"])
 dump = subprocess.run(["objdump", "-d", "--no-show-raw-insn", binary],
                       capture_output=True, text=True, check=True).stdout
 locks = {int(m.group(1), 16) for m in re.finditer(r"^\s+([0-9a-f]+):\s+lock ", dump, re.M)}

@@ -28,28 +28,22 @@ tasks of the default corpus, each evaluated once); the `engine_*` and
 `into_*` forms run 20 times. Each rule takes one callgrind run (about two
 seconds for `mix_off/200`).
 """
-import glob, os, re, subprocess, sys, tomllib
+import os, re, sys, tomllib
+
+from callgrind import bound_binary, run, runs_and_tasks
 
 form = sys.argv[1] if len(sys.argv) > 1 else "mix_off/200"
 top = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
-bins = [b for b in glob.glob("target/release/deps/bound-*") if not b.endswith(".d")]
-if not bins:
-    sys.exit("build the bench first: cargo bench --bench bound --no-run")
-binary = max(bins, key=os.path.getmtime)
-per_run = int(form.split("/")[1]) if form.startswith(("mix", "corpus")) else 20
-reps = 1 if form.startswith(("mix", "corpus")) else 20
+binary = bound_binary()
+reps, per_run = runs_and_tasks(form)
 out = f"/tmp/rule_cost.{os.getpid()}.cg"
 
 
 def per_task(without):
     """Instructions per task of FORM with the rules `without` names left out."""
-    run = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--toggle-collect=*bound::run_*",
-         f"--callgrind-out-file={out}", binary],
-        env=dict(os.environ, BOUND_IR=str(reps), BOUND_ONLY=form, BOUND_WITHOUT=without),
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=True)
-    if f"BOUND_WITHOUT={without}:" in run.stderr:
-        sys.exit(run.stderr)
+    done = run(binary, form, reps, out, env={"BOUND_WITHOUT": without})
+    if f"BOUND_WITHOUT={without}:" in done.stderr:
+        sys.exit(done.stderr)
     with open(out) as f:
         for line in f:
             m = re.match(r"^(?:summary|totals): (\d+)", line)
