@@ -5,14 +5,12 @@ self cost of each executed address in callgrind's output.
 Imported by the tools (`python3 benches/tools/TOOL.py` puts this directory
 on the module path); not a tool itself.
 """
-import os, re, subprocess, sys
+import glob, os, re, subprocess, sys
 
 
 def bound_binary():
     """The newest build of the bound bench, or exit with how to build it."""
-    bins = [e.path for e in os.scandir("target/release/deps")
-            if e.name.startswith("bound-") and not e.name.endswith(".d")] \
-        if os.path.isdir("target/release/deps") else []
+    bins = [b for b in glob.glob("target/release/deps/bound-*") if not b.endswith(".d")]
     if not bins:
         sys.exit("build the bench first: cargo bench --bench bound --no-run")
     return max(bins, key=os.path.getmtime)
