@@ -127,8 +127,8 @@ fn json_table() -> Vec<(&'static str, Expect)> {
             syntax(
                 "event `e1`: unknown field `documnet`",
                 "events[0]",
-                140,
-                Some(4),
+                139,
+                Some(5),
             ),
         ),
         (
@@ -142,15 +142,16 @@ fn json_table() -> Vec<(&'static str, Expect)> {
         ),
         (
             "malformed-bad-timestamp.json",
-            syntax("premature end of input", "events[1]", 146, Some(4)),
+            // At the bad value itself, after it.
+            syntax("premature end of input", "events[1].at", 141, Some(30)),
         ),
         (
             "malformed-bad-event-kind.json",
             syntax(
                 "event `e3`: unknown variant `escalated`",
                 "events[2]",
-                155,
-                Some(4),
+                154,
+                Some(5),
             ),
         ),
         (
@@ -158,8 +159,8 @@ fn json_table() -> Vec<(&'static str, Expect)> {
             syntax(
                 "event `e4`: unknown variant `maybe`",
                 "events[3]",
-                165,
-                Some(4),
+                164,
+                Some(5),
             ),
         ),
         (

@@ -330,44 +330,61 @@ impl EventKind {
 
 impl<'de> Deserialize<'de> for Event {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(EventVisitor)
+    }
+}
+
+/// Reads an event's common fields as they come, typed, and keeps the others
+/// (the kind and its fields) as JSON values, from which its [`EventKind`] is
+/// read once the object ends. As with a JSON object read whole, a key given
+/// twice keeps its last value.
+struct EventVisitor;
+
+impl<'de> serde::de::Visitor<'de> for EventVisitor {
+    type Value = Event;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an event object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Event, A::Error> {
         use serde::de::Error;
-        #[derive(Deserialize)]
-        struct Common {
-            id: EventId,
-            at: DateTime<FixedOffset>,
-            actor: OfficialId,
-            #[serde(default)]
-            step: Option<StepId>,
-            #[serde(default)]
-            document: Option<String>,
-        }
-        let mut map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
-        let mut common = serde_json::Map::new();
-        for key in ["id", "at", "actor", "step", "document"] {
-            if let Some(v) = map.remove(key) {
-                common.insert(key.to_string(), v);
+        let (mut id, mut at, mut actor) = (None, None, None);
+        let (mut step, mut document) = (None, None);
+        let mut rest = serde_json::Map::new();
+        while let Some(key) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "id" => id = Some(m.next_value::<EventId>()?),
+                "at" => at = Some(m.next_value::<DateTime<FixedOffset>>()?),
+                "actor" => actor = Some(m.next_value::<OfficialId>()?),
+                "step" => step = m.next_value::<Option<StepId>>()?,
+                "document" => document = m.next_value::<Option<String>>()?,
+                _ => {
+                    let v: serde_json::Value = m.next_value()?;
+                    rest.insert(key.into_owned(), v);
+                }
             }
         }
-        let c: Common =
-            serde_json::from_value(serde_json::Value::Object(common)).map_err(D::Error::custom)?;
+        let id = id.ok_or_else(|| A::Error::missing_field("id"))?;
+        let at = at.ok_or_else(|| A::Error::missing_field("at"))?;
+        let actor = actor.ok_or_else(|| A::Error::missing_field("actor"))?;
         // Unit kinds take no field besides `kind` (serde would ignore extras).
-        let extra: Vec<&String> = map.keys().filter(|k| k.as_str() != "kind").collect();
-        if let (Some(serde_json::Value::String(k)), Some(first)) = (map.get("kind"), extra.first())
+        let extra = rest.keys().find(|k| k.as_str() != "kind");
+        if let (Some(serde_json::Value::String(k)), Some(first)) = (rest.get("kind"), extra)
             && matches!(k.as_str(), "accepted" | "supplement_received" | "completed")
         {
-            return Err(D::Error::custom(format!(
-                "event `{}`: unknown field `{first}`: a `{k}` event has no fields of its own",
-                c.id
+            return Err(A::Error::custom(format!(
+                "event `{id}`: unknown field `{first}`: a `{k}` event has no fields of its own"
             )));
         }
-        let kind: EventKind = serde_json::from_value(serde_json::Value::Object(map))
-            .map_err(|e| D::Error::custom(format!("event `{}`: {e}", c.id)))?;
+        let kind: EventKind = serde_json::from_value(serde_json::Value::Object(rest))
+            .map_err(|e| A::Error::custom(format!("event `{id}`: {e}")))?;
         Ok(Event {
-            id: c.id,
-            at: c.at,
-            actor: c.actor,
-            step: c.step,
-            document: c.document,
+            id,
+            at,
+            actor,
+            step,
+            document,
             kind,
         })
     }
