@@ -334,6 +334,15 @@ impl<'de> Deserialize<'de> for Event {
     }
 }
 
+/// A timestamp read by [`crate::time::parse_timestamp`], as chrono reads it.
+struct Timestamp(DateTime<FixedOffset>);
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::time::deserialize_timestamp(d).map(Timestamp)
+    }
+}
+
 /// Reads an event's common fields as they come, typed, and keeps the others
 /// (the kind and its fields) as JSON values, from which its [`EventKind`] is
 /// read once the object ends. As with a JSON object read whole, a key given
@@ -355,7 +364,7 @@ impl<'de> serde::de::Visitor<'de> for EventVisitor {
         while let Some(key) = m.next_key::<std::borrow::Cow<'de, str>>()? {
             match key.as_ref() {
                 "id" => id = Some(m.next_value::<EventId>()?),
-                "at" => at = Some(m.next_value::<DateTime<FixedOffset>>()?),
+                "at" => at = Some(m.next_value::<Timestamp>()?.0),
                 "actor" => actor = Some(m.next_value::<OfficialId>()?),
                 "step" => step = m.next_value::<Option<StepId>>()?,
                 "document" => document = m.next_value::<Option<String>>()?,

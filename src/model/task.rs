@@ -181,6 +181,7 @@ pub struct Task {
     /// Where the task came from.
     pub origin: Origin,
     /// When the task was received (with offset; Vietnam is UTC+07:00).
+    #[serde(deserialize_with = "crate::time::deserialize_timestamp")]
     pub received: DateTime<FixedOffset>,
     /// When it must be done, if a deadline was set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
