@@ -139,10 +139,27 @@ macro_rules! id_type {
                 s.serialize_str(&self.0)
             }
         }
+        // Read from the text as the deserializer lends it (a `String` or a
+        // `Cow<str>` would be allocated for every id, then copied).
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
-                Self::new(&s).map_err(serde::de::Error::custom)
+                struct Visitor;
+                impl serde::de::Visitor<'_> for Visitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<$name, E> {
+                        $name::new(s).map_err(E::custom)
+                    }
+                    fn visit_bytes<E: serde::de::Error>(self, b: &[u8]) -> Result<$name, E> {
+                        match std::str::from_utf8(b) {
+                            Ok(s) => self.visit_str(s),
+                            Err(_) => Err(E::invalid_value(serde::de::Unexpected::Bytes(b), &self)),
+                        }
+                    }
+                }
+                d.deserialize_str(Visitor)
             }
         }
         impl schemars::JsonSchema for $name {
