@@ -118,9 +118,9 @@ fn json_table() -> Vec<(&'static str, Expect)> {
             "malformed-unknown-top-level-field.json",
             syntax("unknown field `version`", "version", 2, Some(11)),
         ),
-        // Events are read whole, then split into the common fields and the
-        // kind's: a fault inside one is reported at the event, with the event's
-        // id, at the position just past its closing brace (the next line).
+        // An event's common fields are read as they come; its kind's fields
+        // are kept and read once the event ends: a fault in those is reported
+        // at the event, with the event's id, just past its closing brace.
         (
             // An unknown key inside an event is refused like anywhere else.
             "malformed-unknown-event-field.json",
@@ -201,6 +201,16 @@ fn json_table() -> Vec<(&'static str, Expect)> {
         (
             "malformed-duplicate-key.json",
             syntax("duplicate field `field`", "task", 104, Some(11)),
+        ),
+        // A key given twice in an event, common or of the kind, is refused
+        // like one in the task, at the second key.
+        (
+            "malformed-duplicate-event-key.json",
+            syntax("duplicate field `actor`", "events[0]", 136, Some(13)),
+        ),
+        (
+            "malformed-duplicate-event-kind-key.json",
+            syntax("duplicate field `to`", "events[0]", 138, Some(10)),
         ),
         (
             "malformed-negative-working-days.json",

@@ -345,9 +345,90 @@ impl<'de> Deserialize<'de> for Timestamp {
 
 /// Reads an event's common fields as they come, typed, and keeps the others
 /// (the kind and its fields) as JSON values, from which its [`EventKind`] is
-/// read once the object ends. As with a JSON object read whole, a key given
-/// twice keeps its last value.
+/// read once the object ends. A key given twice, in the event or in any
+/// object inside it, is an error (`duplicate field`), as it is in the task's
+/// own objects: neither value is dropped unseen.
 struct EventVisitor;
+
+/// A JSON value read as [`serde_json::Value`] reads it, except that an object
+/// with a key given twice is an error (a `Value` keeps the last value), so
+/// that the kind's fields, read from such values, lose nothing.
+struct StrictValue(serde_json::Value);
+
+impl<'de> Deserialize<'de> for StrictValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictValueVisitor).map(StrictValue)
+    }
+}
+
+/// The visitor of [`StrictValue`].
+struct StrictValueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictValueVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<serde_json::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<serde_json::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<serde_json::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<serde_json::Value, E> {
+        // As `serde_json::Value` reads it: a number JSON cannot hold is `null`.
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<serde_json::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E>(self, v: String) -> Result<serde_json::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<serde_json::Value, D::Error> {
+        StrictValue::deserialize(d).map(|v| v.0)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut a: A,
+    ) -> Result<serde_json::Value, A::Error> {
+        let mut v = Vec::with_capacity(a.size_hint().unwrap_or(0).min(64));
+        while let Some(StrictValue(x)) = a.next_element()? {
+            v.push(x);
+        }
+        Ok(serde_json::Value::Array(v))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut m: A,
+    ) -> Result<serde_json::Value, A::Error> {
+        let mut map = serde_json::Map::new();
+        while let Some(key) = m.next_key::<String>()? {
+            match map.entry(key) {
+                serde_json::map::Entry::Occupied(e) => return Err(duplicate(e.key())),
+                serde_json::map::Entry::Vacant(e) => {
+                    e.insert(m.next_value::<StrictValue>()?.0);
+                }
+            }
+        }
+        Ok(serde_json::Value::Object(map))
+    }
+}
+
+/// serde's own error for a key given twice, for a key known only at run time.
+fn duplicate<E: serde::de::Error>(key: &str) -> E {
+    E::custom(format_args!("duplicate field `{key}`"))
+}
 
 impl<'de> serde::de::Visitor<'de> for EventVisitor {
     type Value = Event;
@@ -361,17 +442,34 @@ impl<'de> serde::de::Visitor<'de> for EventVisitor {
         let (mut id, mut at, mut actor) = (None, None, None);
         let (mut step, mut document) = (None, None);
         let mut rest = serde_json::Map::new();
+        // The optional fields may be given as `null`: whether they were given.
+        let (mut step_seen, mut document_seen) = (false, false);
         while let Some(key) = m.next_key::<std::borrow::Cow<'de, str>>()? {
             match key.as_ref() {
+                "id" if id.is_some() => return Err(A::Error::duplicate_field("id")),
                 "id" => id = Some(m.next_value::<EventId>()?),
+                "at" if at.is_some() => return Err(A::Error::duplicate_field("at")),
                 "at" => at = Some(m.next_value::<Timestamp>()?.0),
+                "actor" if actor.is_some() => return Err(A::Error::duplicate_field("actor")),
                 "actor" => actor = Some(m.next_value::<OfficialId>()?),
-                "step" => step = m.next_value::<Option<StepId>>()?,
-                "document" => document = m.next_value::<Option<String>>()?,
-                _ => {
-                    let v: serde_json::Value = m.next_value()?;
-                    rest.insert(key.into_owned(), v);
+                "step" if step_seen => return Err(A::Error::duplicate_field("step")),
+                "step" => {
+                    step_seen = true;
+                    step = m.next_value::<Option<StepId>>()?;
                 }
+                "document" if document_seen => {
+                    return Err(A::Error::duplicate_field("document"));
+                }
+                "document" => {
+                    document_seen = true;
+                    document = m.next_value::<Option<String>>()?;
+                }
+                _ => match rest.entry(key.into_owned()) {
+                    serde_json::map::Entry::Occupied(e) => return Err(duplicate(e.key())),
+                    serde_json::map::Entry::Vacant(e) => {
+                        e.insert(m.next_value::<StrictValue>()?.0);
+                    }
+                },
             }
         }
         let id = id.ok_or_else(|| A::Error::missing_field("id"))?;
@@ -401,7 +499,85 @@ impl<'de> serde::de::Visitor<'de> for EventVisitor {
 
 #[cfg(test)]
 mod tests {
-    use super::EventKind;
+    use super::{Event, EventKind};
+
+    /// A meeting event whose `items` holds `item`; `extra` is put before the kind.
+    fn meeting(extra: &str, item: &str) -> String {
+        format!(
+            r#"{{"id": "e1", "at": "2025-03-03T09:00:00+07:00", "actor": "a", {extra}
+                "kind": "meeting_held", "items": [{item}], "absent_with_leave": ["b"]}}"#
+        )
+    }
+
+    #[test]
+    fn a_key_given_twice_anywhere_in_an_event_is_an_error() {
+        let item = r#"{"title": "t", "spoke": ["a"]}"#;
+        let cases = [
+            ("id", meeting(r#""id": "e2","#, item)),
+            ("at", meeting(r#""at": "2025-03-03T09:00:00+07:00","#, item)),
+            ("actor", meeting(r#""actor": "b","#, item)),
+            // The optional fields count as given even when `null`.
+            ("step", meeting(r#""step": null, "step": "s1","#, item)),
+            (
+                "document",
+                meeting(r#""document": "1/QĐ", "document": null,"#, item),
+            ),
+            ("kind", meeting(r#""kind": "meeting_held","#, item)),
+            (
+                "absent_with_leave",
+                meeting(r#""absent_with_leave": [],"#, item),
+            ),
+            // Inside an object of the kind's fields.
+            (
+                "title",
+                meeting("", r#"{"title": "t", "spoke": ["a"], "title": "u"}"#),
+            ),
+            (
+                "silent",
+                meeting("", r#"{"title": "t", "silent": [], "silent": ["a"]}"#),
+            ),
+        ];
+        for (key, text) in cases {
+            let e = serde_json::from_str::<Event>(&text)
+                .map(|_| ())
+                .unwrap_err();
+            assert!(
+                e.to_string().contains(&format!("duplicate field `{key}`")),
+                "{key}: {e}"
+            );
+        }
+        // Without a key given twice, the same texts are read.
+        let e: Event = serde_json::from_str(&meeting(r#""step": null,"#, item)).unwrap();
+        assert!(matches!(&e.kind, EventKind::MeetingHeld { items, .. } if items.len() == 1));
+    }
+
+    #[test]
+    fn a_strict_value_reads_as_a_json_value_reads() {
+        let texts = [
+            "null",
+            "true",
+            "-3",
+            "18446744073709551615",
+            "1.5e3",
+            r#""chữ""#,
+            r#"[1, "a", [null, {}], {"k": [2]}]"#,
+            r#"{"a": {"b": [1, {"c": false}]}, "d": -0.0}"#,
+            "[]",
+            "{}",
+        ];
+        for t in texts {
+            let strict: super::StrictValue = serde_json::from_str(t).unwrap();
+            let plain: serde_json::Value = serde_json::from_str(t).unwrap();
+            assert_eq!(strict.0, plain, "{t}");
+        }
+        for t in [r#"{"a": 1, "a": 1}"#, r#"[{"b": {"c": 1, "c": 2}}]"#] {
+            assert!(
+                serde_json::from_str::<super::StrictValue>(t).is_err(),
+                "{t}"
+            );
+            assert!(serde_json::from_str::<serde_json::Value>(t).is_ok(), "{t}");
+        }
+    }
 
     #[test]
     fn index_matches_names_for_every_kind_in_the_sample() {
