@@ -7,7 +7,7 @@ An evaluation that runs through more code than the level-1 instruction cache
 holds (32 KiB per core on the machines of BENCHMARKS.md) misses it on every
 evaluation, however few instructions it executes; this is what the
 wall-clock ratios pay for beyond the instruction counts (see BENCHMARKS.md,
-"Code per evaluation").
+"Why two targets are missed", and benches/HISTORY.md, "Code per evaluation").
 
 usage (from the repository root, after `cargo bench --bench bound --no-run`):
     python3 benches/tools/footprint.py FORM/N [TOP]

@@ -207,7 +207,7 @@ fn compare<'a>(env: &Env<'a, '_>, op: Cmp, x: &V<'a>, y: &V<'a>) -> bool {
 /// `Result<bool, RuntimeError>`, which every [`Env::test`] returns, is one
 /// byte and comes back in a register. With the message inside it was three
 /// words, returned through memory: 2.8 % of the instructions of a 10-event
-/// task (see BENCHMARKS.md, fifteenth round). Only [`Env::fail`] makes one,
+/// task (see `benches/HISTORY.md`, fifteenth round). Only [`Env::fail`] makes one,
 /// so every error has its message.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RuntimeError(());
