@@ -23,7 +23,9 @@
 //! ```
 //!
 //! Expectations (all optional): `findings` and `defeated` (lists of
-//! `{ rule, official, by? }`, standing and defeated findings), `primary`
+//! `{ rule, official, by?, step?, evidence? }`, standing and defeated
+//! findings; `step`, a step id, and `evidence`, event ids in order, pin
+//! those of the finding when given), `primary`
 //! (step → official, or `"gap"` / `"overlap"`), `accountable` (step → list
 //! of `"official:capacity"`, the standing entries), `consequences` (list of
 //! `{ rule, official }`), `must_not_fire` and `fires` (rule ids). With
@@ -129,6 +131,106 @@ pub struct ExpectFinding {
     /// For defeated findings: the exception that defeated it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
+    /// The step the finding is about (its id), when the test pins it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    /// The finding's evidence (event ids, in the finding's order), when the
+    /// test pins it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Vec<String>>,
+}
+
+impl ExpectFinding {
+    /// Whether finding `f` is the one expected: the same rule and official,
+    /// the same step and evidence where the test gives them, and, for a
+    /// defeated finding (`defeated`), the same exception where given.
+    fn matches(&self, f: &crate::engine::Finding, defeated: bool) -> bool {
+        f.rule.as_str() == self.rule
+            && f.official.as_str() == self.official
+            && self
+                .step
+                .as_ref()
+                .is_none_or(|s| f.step.as_ref().is_some_and(|x| x.as_str() == s))
+            && self.evidence.as_ref().is_none_or(|e| {
+                e.len() == f.evidence.len()
+                    && e.iter().zip(&f.evidence).all(|(a, b)| a == b.as_str())
+            })
+            && (!defeated
+                || self
+                    .by
+                    .as_ref()
+                    .is_none_or(|b| f.defeated_by.as_ref().is_some_and(|x| x.as_str() == b)))
+    }
+}
+
+/// A finding as a diff line names it: rule and official, then its step and
+/// its evidence when `detail` says the test pins them (`(step, evidence)`),
+/// then, when `defeated`, the exception that defeated it.
+fn finding_label(
+    rule: &str,
+    official: &str,
+    step: Option<&str>,
+    evidence: Option<&[&str]>,
+    by: Option<&str>,
+) -> String {
+    let mut s = format!("{rule} for {official}");
+    if let Some(st) = step {
+        let _ = write!(s, " at {st}");
+    }
+    if let Some(ev) = evidence {
+        let _ = write!(s, " on evidence [{}]", ev.join(", "));
+    }
+    if let Some(b) = by {
+        let _ = write!(s, " defeated by {b}");
+    }
+    s
+}
+
+/// Compares expected findings with the findings of a determination
+/// (standing ones, or defeated ones when `defeated`): an expected finding
+/// that no finding matches is a `-` line; in exact mode, a finding that no
+/// expected one matches is a `+` line, named with the step and evidence when
+/// some expected finding pins them.
+fn compare_findings(
+    diff: &mut Vec<String>,
+    what: &str,
+    want: &[ExpectFinding],
+    got: &[&crate::engine::Finding],
+    defeated: bool,
+    exact: bool,
+) {
+    for w in want {
+        if !got.iter().any(|f| w.matches(f, defeated)) {
+            let ev: Option<Vec<&str>> = w
+                .evidence
+                .as_ref()
+                .map(|e| e.iter().map(String::as_str).collect());
+            let by = defeated.then(|| w.by.as_deref().unwrap_or("?"));
+            let label = finding_label(&w.rule, &w.official, w.step.as_deref(), ev.as_deref(), by);
+            diff.push(format!("- expected {what} {label}"));
+        }
+    }
+    if !exact {
+        return;
+    }
+    let pins_step = want.iter().any(|w| w.step.is_some());
+    let pins_evidence = want.iter().any(|w| w.evidence.is_some());
+    for f in got {
+        if !want.iter().any(|w| w.matches(f, defeated)) {
+            let step = pins_step.then(|| f.step.as_ref().map_or("no step", |s| s.as_str()));
+            let ev: Option<Vec<&str>> =
+                pins_evidence.then(|| f.evidence.iter().map(|e| e.as_str()).collect());
+            let by = defeated.then(|| f.defeated_by.as_ref().map_or("", |b| b.as_str()));
+            let label = finding_label(
+                f.rule.as_str(),
+                f.official.as_str(),
+                step,
+                ev.as_deref(),
+                by,
+            );
+            diff.push(format!("+ unexpected {what} {label}"));
+        }
+    }
 }
 
 /// One expected consequence.
@@ -602,45 +704,12 @@ pub fn run_test(policy: &Policy, t: &ClauseTest) -> (TestResult, Option<Determin
         }
     };
     if let Some(want) = &x.findings {
-        let want: Vec<String> = want
-            .iter()
-            .map(|f| format!("{} for {}", f.rule, f.official))
-            .collect();
-        let got: Vec<String> = d
-            .standing()
-            .map(|f| format!("{} for {}", f.rule, f.official))
-            .collect();
-        compare(&mut diff, "finding", &want, &got);
+        let got: Vec<&crate::engine::Finding> = d.standing().collect();
+        compare_findings(&mut diff, "finding", want, &got, false, exact);
     }
     if let Some(want) = &x.defeated {
-        let want: Vec<String> = want
-            .iter()
-            .map(|f| {
-                format!(
-                    "{} for {} defeated by {}",
-                    f.rule,
-                    f.official,
-                    f.by.as_deref().unwrap_or("?")
-                )
-            })
-            .collect();
-        let got: Vec<String> = d
-            .findings
-            .iter()
-            .filter(|f| !f.stands())
-            .map(|f| {
-                format!(
-                    "{} for {} defeated by {}",
-                    f.rule,
-                    f.official,
-                    f.defeated_by
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_default()
-                )
-            })
-            .collect();
-        compare(&mut diff, "defeated finding", &want, &got);
+        let got: Vec<&crate::engine::Finding> = d.findings.iter().filter(|f| !f.stands()).collect();
+        compare_findings(&mut diff, "defeated finding", want, &got, true, exact);
     }
     if let Some(want) = &x.consequences {
         let want: Vec<String> = want

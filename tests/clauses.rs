@@ -61,3 +61,70 @@ fn scenario_corpus_is_large_enough_and_exact() {
         );
     }
 }
+
+/// A finding's `step` and `evidence`, when a test gives them, must be the
+/// finding's own: a wrong step or wrong evidence fails the test, and in
+/// exact mode the finding that came instead is named with both.
+#[test]
+fn a_finding_s_step_and_evidence_are_pinned_when_given() {
+    let policy = Policy::bundled().unwrap();
+    let base = Path::new("policies/tests/vn-2023");
+    let case = |expect: &str| {
+        format!(
+            r#"
+[[test]]
+name = "pinned"
+clause = "avoid.upward_push"
+fixture = "dept"
+as_of = "2025-06-30"
+add_events = [
+  {{ id = "u1", at = "2025-03-05T09:00:00+07:00", actor = "cv", step = "s1", kind = "transferred_up", to_unit = "ubnd" }},
+]
+[test.expect]
+findings = [{expect}]
+"#
+        )
+    };
+    let diffs = |expect: &str| {
+        let tests = accountable::clausetest::load_str(
+            &case(expect),
+            "pinned.toml",
+            base,
+            &mut vec![base.join("fixtures")],
+        )
+        .unwrap();
+        run(&policy, &tests).results[0].diff.clone()
+    };
+    let right =
+        r#"{ rule = "avoid.upward_push", official = "cv", step = "s1", evidence = ["u1"] }"#;
+    assert_eq!(diffs(right), Vec::<String>::new());
+    // Either pin alone, and neither, also pass.
+    for ok in [
+        r#"{ rule = "avoid.upward_push", official = "cv", step = "s1" }"#,
+        r#"{ rule = "avoid.upward_push", official = "cv", evidence = ["u1"] }"#,
+        r#"{ rule = "avoid.upward_push", official = "cv" }"#,
+    ] {
+        assert_eq!(diffs(ok), Vec::<String>::new(), "{ok}");
+    }
+    assert_eq!(
+        diffs(r#"{ rule = "avoid.upward_push", official = "cv", step = "s2", evidence = ["u1"] }"#),
+        vec![
+            "- expected finding avoid.upward_push for cv at s2 on evidence [u1]",
+            "+ unexpected finding avoid.upward_push for cv at s1 on evidence [u1]",
+        ]
+    );
+    assert_eq!(
+        diffs(r#"{ rule = "avoid.upward_push", official = "cv", evidence = [] }"#),
+        vec![
+            "- expected finding avoid.upward_push for cv on evidence []",
+            "+ unexpected finding avoid.upward_push for cv on evidence [u1]",
+        ]
+    );
+    assert_eq!(
+        diffs(r#"{ rule = "avoid.upward_push", official = "cv", evidence = ["u1", "u1"] }"#),
+        vec![
+            "- expected finding avoid.upward_push for cv on evidence [u1, u1]",
+            "+ unexpected finding avoid.upward_push for cv on evidence [u1]",
+        ]
+    );
+}

@@ -102,7 +102,7 @@ fn raising_bare_extensions_to_three_fails_exactly_the_two_extension_tests() {
     let two = report.results.iter().find(|r| r.name == BARE_TWO).unwrap();
     assert_eq!(
         two.diff,
-        vec!["- expected finding avoid.bare_extensions for cv".to_string()]
+        vec!["- expected finding avoid.bare_extensions for cv on evidence [x1, x2]".to_string()]
     );
     assert!(
         report
