@@ -360,10 +360,12 @@ struct Scratch {
     facts: facts::Buffers,
     /// The storage of the interpreter's vectors.
     env: eval::EnvBuffers<'static>,
-    /// Every binding of an evaluation: the events', the steps', the task's.
+    /// The bindings an evaluation keeps: the steps', then the task's (an
+    /// event's is made when a rule binds it, see `Evaluator::evaluate_with`).
     bindings: Vec<Binding>,
-    /// `0..bindings.len()`, from which a rule bound to all events, to the
-    /// steps or to the task takes the indexes of its bindings.
+    /// `0..n`, from which a rule bound to all events, to the steps or to the
+    /// task takes the indexes of its bindings (the events' first); kept
+    /// between evaluations and only ever grown, so it stays `0..n`.
     binding_ix: Vec<u32>,
     officials: Vec<OfficialId>,
     /// This thread's copies of the officials' ids it puts in answers.
@@ -808,23 +810,18 @@ impl<'p> Evaluator<'p> {
         acc_sources.resize_with(steps.len(), Vec::new);
         raw.clear();
         raw_evidence.clear();
-        // Every binding a rule can have, made once: the considered events'
-        // (at their indexes, so that a kind's group of event indexes points
-        // at its own bindings), the steps' after them, and the task's last.
-        // A rule walks the indexes of its own (`binding_ix`); none is made
-        // or copied per rule.
+        // Every binding a rule can have is numbered: the considered events'
+        // at their indexes (so that a kind's group of event indexes numbers
+        // its own bindings), the steps' after them, and the task's last. A
+        // rule walks the numbers of its own (`binding_ix`). The steps' and
+        // the task's are made once here; an event's, a few fields of the
+        // facts, when a rule binds it, so that the events no rule binds
+        // cost nothing.
         let n_steps = task.steps.len();
         let n_events = facts.n_events;
         let step_base = n_events;
         let task_ix = n_events + n_steps;
         bindings.clear();
-        bindings.extend((0..n_events as u32).map(|i| Binding {
-            value: V::Event(i),
-            memo_row: None,
-            act_date: facts.event_dates.get(i as usize).copied().unwrap_or(as_of),
-            step: facts.step_of_event(i),
-            default_evidence: Some(i),
-        }));
         bindings.extend((0..n_steps).map(|i| Binding {
             value: V::Step(i as u32),
             memo_row: Some(i * step_width),
@@ -839,8 +836,9 @@ impl<'p> Evaluator<'p> {
             step: None,
             default_evidence: None,
         });
-        binding_ix.clear();
-        binding_ix.extend(0..=task_ix as u32);
+        if binding_ix.len() <= task_ix {
+            binding_ix.extend(binding_ix.len() as u32..=task_ix as u32);
+        }
         // Without an explanation, which would trace them, the rules of
         // kinds the task has no event of are skipped unseen.
         let kinds = case.event_kinds() | plan::ALWAYS;
@@ -894,8 +892,22 @@ impl<'p> Evaluator<'p> {
                 }
             }
             for &bi in bound {
-                let Some(b) = bindings.get(bi as usize) else {
-                    continue;
+                let event_binding;
+                let b = match (bi as usize).checked_sub(n_events) {
+                    None => {
+                        event_binding = Binding {
+                            value: V::Event(bi),
+                            memo_row: None,
+                            act_date: facts.event_dates.get(bi as usize).copied().unwrap_or(as_of),
+                            step: facts.step_of_event(bi),
+                            default_evidence: Some(bi),
+                        };
+                        &event_binding
+                    }
+                    Some(k) => match bindings.get(k) {
+                        Some(b) => b,
+                        None => continue,
+                    },
                 };
                 let Some((vi, version)) = self.version_of(rule, only, b.act_date, as_of) else {
                     continue;
