@@ -164,8 +164,9 @@ impl ExpectFinding {
 }
 
 /// A finding as a diff line names it: rule and official, then its step and
-/// its evidence when `detail` says the test pins them (`(step, evidence)`),
-/// then, when `defeated`, the exception that defeated it.
+/// its evidence when given (the caller gives them when the test pins them,
+/// so that a line shows what was compared), then, for a defeated finding,
+/// the exception that defeated it.
 fn finding_label(
     rule: &str,
     official: &str,
