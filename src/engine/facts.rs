@@ -66,6 +66,173 @@ pub(crate) struct Facts<'a> {
     pub as_of: NaiveDate,
 }
 
+/// The kind positions in [`EventKind::NAMES`] that the facts read (a test
+/// checks them against the names).
+mod kind {
+    pub(super) const PROPOSAL_SUBMITTED: usize = 8;
+    pub(super) const DECISION_ISSUED: usize = 9;
+    pub(super) const DEADLINE_EXTENDED: usize = 11;
+    pub(super) const APOLOGY_ISSUED: usize = 12;
+    pub(super) const SUPPLEMENT_REQUESTED: usize = 22;
+    pub(super) const SUPPLEMENT_RECEIVED: usize = 23;
+    pub(super) const COMPLETED: usize = 24;
+}
+
+/// What the fold over a case's events gives besides the per-step dates.
+#[derive(Debug, PartialEq, Eq)]
+struct EventFold {
+    /// The last completion of no step.
+    closed: Option<NaiveDate>,
+    /// The new date of the last extension or apology with a new return date.
+    current_due_override: Option<NaiveDate>,
+    extensions: i64,
+    apologies: i64,
+    /// A clock stop not yet ended by a supplement received.
+    open_stop: Option<NaiveDate>,
+}
+
+/// Folds the first `n` events of `case` into the per-step dates (each
+/// vector cleared to one `None` per step beforehand) and the clock stops
+/// (cleared beforehand): a step starts with its first event, is completed
+/// by its last `completed`, and is done with its first completion, its
+/// first recommending proposal (an advising step) or its first decision in
+/// full (a deciding step).
+///
+/// The fold reads only the groups of the kinds and steps it needs (the
+/// validated case's indexes, cut to the first `n` events), not every event:
+/// most of a task's events are of other kinds. Events are in time order,
+/// so the first of a group is the earliest and its dates are in order.
+fn fold_events(
+    case: &ValidCase,
+    n: usize,
+    dates: &[NaiveDate],
+    step_started: &mut [Option<NaiveDate>],
+    step_completed: &mut [Option<NaiveDate>],
+    step_done: &mut [Option<NaiveDate>],
+    stops: &mut Vec<(NaiveDate, NaiveDate)>,
+) -> EventFold {
+    let all = case.events();
+    let steps = &case.task().steps;
+    let cut = n < all.len();
+    let considered = |g: &'_ [u32]| -> usize {
+        if cut {
+            g.partition_point(|&i| (i as usize) < n)
+        } else {
+            g.len()
+        }
+    };
+    let by_step = case.events_by_step();
+    let by_kind = case.events_by_kind();
+    // A kind the task has no event of has an empty group: not looked up.
+    let present = case.event_kinds();
+    let group = |k: usize| {
+        if present & (1 << k) == 0 {
+            return &[][..];
+        }
+        let g = by_kind.group(k);
+        g.get(..considered(g)).unwrap_or(&[])
+    };
+    let date = |i: u32| dates.get(i as usize).copied();
+    let step_of = |i: u32| case.event_steps().get(i as usize).copied().flatten();
+    for (s, slot) in step_started.iter_mut().enumerate() {
+        let g = by_step.group(s);
+        *slot = g
+            .get(..considered(g))
+            .and_then(<[u32]>::first)
+            .and_then(|&i| date(i));
+    }
+    // The earliest of a step's completions, recommending proposals and decisions in full.
+    let mut done = |s: u32, d: NaiveDate| {
+        if let Some(slot) = step_done.get_mut(s as usize) {
+            *slot = Some(slot.map_or(d, |x| x.min(d)));
+        }
+    };
+    let mut closed = None;
+    for &i in group(kind::COMPLETED) {
+        let Some(d) = date(i) else { continue };
+        match step_of(i) {
+            Some(s) => {
+                if let Some(slot) = step_completed.get_mut(s as usize) {
+                    *slot = Some(d);
+                }
+                done(s, d);
+            }
+            None => closed = Some(d),
+        }
+    }
+    // A recommending proposal does an advising step; a decision in full, a deciding one.
+    for &i in group(kind::PROPOSAL_SUBMITTED) {
+        if let Some(EventKind::ProposalSubmitted {
+            recommendation: true,
+        }) = all.get(i as usize).map(|e| &e.kind)
+            && let (Some(s), Some(d)) = (step_of(i), date(i))
+            && steps
+                .get(s as usize)
+                .is_some_and(|x| x.kind == StepKind::Advise)
+        {
+            done(s, d);
+        }
+    }
+    for &i in group(kind::DECISION_ISSUED) {
+        if let Some(EventKind::DecisionIssued {
+            in_principle_only: false,
+        }) = all.get(i as usize).map(|e| &e.kind)
+            && let (Some(s), Some(d)) = (step_of(i), date(i))
+            && steps
+                .get(s as usize)
+                .is_some_and(|x| x.kind == StepKind::Decide)
+        {
+            done(s, d);
+        }
+    }
+    // The current deadline is the new date of the later of the last
+    // extension and the last apology.
+    let (ext, apo) = (group(kind::DEADLINE_EXTENDED), group(kind::APOLOGY_ISSUED));
+    let last = match (ext.last(), apo.last()) {
+        (Some(&a), Some(&b)) => Some(a.max(b)),
+        (a, b) => a.or(b).copied(),
+    };
+    let current_due_override = last.and_then(|i| match all.get(i as usize).map(|e| &e.kind) {
+        Some(EventKind::DeadlineExtended { new_deadline, .. }) => Some(*new_deadline),
+        Some(EventKind::ApologyIssued { new_return_date }) => Some(*new_return_date),
+        _ => None,
+    });
+    // Clock stops: a request opens one (unless one is open), a supplement
+    // received closes it; the two groups merged in event order.
+    let (req, rec) = (
+        group(kind::SUPPLEMENT_REQUESTED),
+        group(kind::SUPPLEMENT_RECEIVED),
+    );
+    let (mut a, mut b) = (req.iter().peekable(), rec.iter().peekable());
+    let mut open_stop: Option<NaiveDate> = None;
+    loop {
+        let (i, opens) = match (a.peek(), b.peek()) {
+            (Some(&&x), Some(&&y)) if x < y => (x, true),
+            (_, Some(&&y)) => (y, false),
+            (Some(&&x), None) => (x, true),
+            (None, None) => break,
+        };
+        if opens {
+            a.next();
+        } else {
+            b.next();
+        }
+        let Some(d) = date(i) else { continue };
+        if opens {
+            open_stop.get_or_insert(d);
+        } else if let Some(start) = open_stop.take() {
+            stops.push((start, d));
+        }
+    }
+    EventFold {
+        closed,
+        current_due_override,
+        extensions: ext.len() as i64,
+        apologies: apo.len() as i64,
+        open_stop,
+    }
+}
+
 /// Storage for the per-case vectors of [`Facts`], kept between evaluations
 /// so that a case costs no allocation once the buffers have grown to size.
 #[derive(Default)]
@@ -94,73 +261,28 @@ impl<'a> Facts<'a> {
         // Events are in time order (validated): those after the review date are left out.
         let n_events = case.events_until(as_of);
         let event_dates = case.event_dates().get(..n_events).unwrap_or(&[]);
-        let events = all.get(..n_events).unwrap_or(&[]);
         let n_steps = task.steps.len();
         let event_step = case.event_steps().get(..n_events).unwrap_or(&[]);
         for v in [&mut step_started, &mut step_completed, &mut step_done] {
             v.clear();
             v.resize(n_steps, None);
         }
-        let mut closed = None;
-        let mut current_due_override: Option<NaiveDate> = None;
-        let (mut extensions, mut apologies) = (0, 0);
         stops.clear();
-        let mut open_stop: Option<NaiveDate> = None;
-        for ((e, date), si) in events.iter().zip(event_dates).zip(event_step) {
-            let si = si.map(|s| s as usize);
-            if let Some(slot) = si.and_then(|s| step_started.get_mut(s)) {
-                slot.get_or_insert(*date);
-            }
-            if let Some(s) = si {
-                let kind = task.steps.get(s).map(|x| &x.kind);
-                let done_here = matches!(
-                    (kind, &e.kind),
-                    (_, EventKind::Completed)
-                        | (
-                            Some(StepKind::Advise),
-                            EventKind::ProposalSubmitted {
-                                recommendation: true
-                            }
-                        )
-                        | (
-                            Some(StepKind::Decide),
-                            EventKind::DecisionIssued {
-                                in_principle_only: false
-                            }
-                        )
-                );
-                if done_here && let Some(slot) = step_done.get_mut(s) {
-                    slot.get_or_insert(*date);
-                }
-            }
-            match &e.kind {
-                EventKind::Completed => match si {
-                    Some(s) => {
-                        if let Some(slot) = step_completed.get_mut(s) {
-                            *slot = Some(*date);
-                        }
-                    }
-                    None => closed = Some(*date),
-                },
-                EventKind::DeadlineExtended { new_deadline, .. } => {
-                    extensions += 1;
-                    current_due_override = Some(*new_deadline);
-                }
-                EventKind::ApologyIssued { new_return_date } => {
-                    apologies += 1;
-                    current_due_override = Some(*new_return_date);
-                }
-                EventKind::SupplementRequested { .. } if open_stop.is_none() => {
-                    open_stop = Some(*date);
-                }
-                EventKind::SupplementReceived => {
-                    if let Some(start) = open_stop.take() {
-                        stops.push((start, *date));
-                    }
-                }
-                _ => {}
-            }
-        }
+        let EventFold {
+            mut closed,
+            current_due_override,
+            extensions,
+            apologies,
+            open_stop,
+        } = fold_events(
+            case,
+            n_events,
+            event_dates,
+            &mut step_started,
+            &mut step_completed,
+            &mut step_done,
+            &mut stops,
+        );
         // A task whose every step is completed is closed on the last completion.
         if closed.is_none() && n_steps > 0 && step_completed.iter().all(Option::is_some) {
             closed = step_completed.iter().flatten().max().copied();
@@ -304,6 +426,262 @@ impl<'a> Facts<'a> {
 mod tests {
     use super::*;
     use crate::model::EventKind;
+
+    /// The fold as it was first written, one walk over every event: the
+    /// reference `fold_events` must agree with.
+    #[allow(clippy::type_complexity)]
+    fn fold_every_event(
+        case: &ValidCase,
+        n: usize,
+    ) -> (
+        Vec<Option<NaiveDate>>,
+        Vec<Option<NaiveDate>>,
+        Vec<Option<NaiveDate>>,
+        Vec<(NaiveDate, NaiveDate)>,
+        EventFold,
+    ) {
+        let task = case.task();
+        let n_steps = task.steps.len();
+        let (mut step_started, mut step_completed, mut step_done) = (
+            vec![None; n_steps],
+            vec![None; n_steps],
+            vec![None; n_steps],
+        );
+        let mut stops = Vec::new();
+        let events = &case.events()[..n];
+        let event_dates = &case.event_dates()[..n];
+        let event_step = &case.event_steps()[..n];
+        let mut closed = None;
+        let mut current_due_override: Option<NaiveDate> = None;
+        let (mut extensions, mut apologies) = (0, 0);
+        let mut open_stop: Option<NaiveDate> = None;
+        for ((e, date), si) in events.iter().zip(event_dates).zip(event_step) {
+            let si = si.map(|s| s as usize);
+            if let Some(slot) = si.and_then(|s| step_started.get_mut(s)) {
+                slot.get_or_insert(*date);
+            }
+            if let Some(s) = si {
+                let kind = task.steps.get(s).map(|x| &x.kind);
+                let done_here = matches!(
+                    (kind, &e.kind),
+                    (_, EventKind::Completed)
+                        | (
+                            Some(StepKind::Advise),
+                            EventKind::ProposalSubmitted {
+                                recommendation: true
+                            }
+                        )
+                        | (
+                            Some(StepKind::Decide),
+                            EventKind::DecisionIssued {
+                                in_principle_only: false
+                            }
+                        )
+                );
+                if done_here && let Some(slot) = step_done.get_mut(s) {
+                    slot.get_or_insert(*date);
+                }
+            }
+            match &e.kind {
+                EventKind::Completed => match si {
+                    Some(s) => step_completed[s] = Some(*date),
+                    None => closed = Some(*date),
+                },
+                EventKind::DeadlineExtended { new_deadline, .. } => {
+                    extensions += 1;
+                    current_due_override = Some(*new_deadline);
+                }
+                EventKind::ApologyIssued { new_return_date } => {
+                    apologies += 1;
+                    current_due_override = Some(*new_return_date);
+                }
+                EventKind::SupplementRequested { .. } if open_stop.is_none() => {
+                    open_stop = Some(*date);
+                }
+                EventKind::SupplementReceived => {
+                    if let Some(start) = open_stop.take() {
+                        stops.push((start, *date));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let fold = EventFold {
+            closed,
+            current_due_override,
+            extensions,
+            apologies,
+            open_stop,
+        };
+        (step_started, step_completed, step_done, stops, fold)
+    }
+
+    #[test]
+    fn the_fold_by_groups_agrees_with_a_walk_over_every_event() {
+        use crate::generate::{GenConfig, organisation, task};
+        let mut cases = crate::sample::corpus().unwrap();
+        for events in [10, 50, 200] {
+            let cfg = GenConfig {
+                events_per_task: events,
+                ..GenConfig::default()
+            };
+            let org = organisation(&cfg);
+            let vorg = std::sync::Arc::new(
+                crate::model::ValidOrganisation::new(org.organisation.clone()).unwrap(),
+            );
+            cases.extend(
+                (0..40).map(|n| ValidCase::new(vorg.clone(), task(&cfg, &org, n)).unwrap()),
+            );
+            // The same tasks with, after their own events, one day apart:
+            // each kind the fold reads twice, at a step and (completions)
+            // at none; an extension and an apology in either order; two
+            // requests for a supplement before one is received. So a step
+            // is done, completed and the task closed more than once, the
+            // current deadline comes from the later of the two kinds, and
+            // a request arrives while a stop is open.
+            for n in 0..40 {
+                let mut rec = task(&cfg, &org, n);
+                let Some(last) = rec.events.last().cloned() else {
+                    continue;
+                };
+                let d = |k: i64| last.at + chrono::Duration::days(k);
+                let date = |k: i64| d(k).date_naive();
+                let steps: Vec<_> = rec.task.steps.iter().map(|s| s.id.clone()).collect();
+                let mut add = |k: i64, step: Option<usize>, kind: EventKind| {
+                    rec.events.push(crate::model::Event {
+                        id: format!("extra{k}").parse().unwrap(),
+                        at: d(k),
+                        actor: last.actor.clone(),
+                        step: step.and_then(|i| steps.get(i).cloned()),
+                        document: None,
+                        kind,
+                    });
+                };
+                let (first_kind, second_kind) = if n % 2 == 0 {
+                    (
+                        EventKind::DeadlineExtended {
+                            new_deadline: date(30),
+                            reason: "x".into(),
+                        },
+                        EventKind::ApologyIssued {
+                            new_return_date: date(40),
+                        },
+                    )
+                } else {
+                    (
+                        EventKind::ApologyIssued {
+                            new_return_date: date(40),
+                        },
+                        EventKind::DeadlineExtended {
+                            new_deadline: date(30),
+                            reason: "x".into(),
+                        },
+                    )
+                };
+                let mut k = 1;
+                for s in 0..steps.len() {
+                    for _ in 0..2 {
+                        add(
+                            k,
+                            Some(s),
+                            EventKind::ProposalSubmitted {
+                                recommendation: true,
+                            },
+                        );
+                        add(
+                            k + 1,
+                            Some(s),
+                            EventKind::DecisionIssued {
+                                in_principle_only: false,
+                            },
+                        );
+                        add(k + 2, Some(s), EventKind::Completed);
+                        k += 3;
+                    }
+                }
+                add(k, None, EventKind::Completed);
+                add(k + 1, None, EventKind::Completed);
+                add(k + 2, None, first_kind);
+                add(k + 3, None, second_kind);
+                add(
+                    k + 4,
+                    None,
+                    EventKind::SupplementRequested { documents: vec![] },
+                );
+                add(
+                    k + 5,
+                    None,
+                    EventKind::SupplementRequested { documents: vec![] },
+                );
+                add(k + 6, None, EventKind::SupplementReceived);
+                cases.push(ValidCase::new(vorg.clone(), rec).unwrap());
+            }
+        }
+        let mut compared = 0;
+        let mut kinds_seen = std::collections::BTreeSet::new();
+        for case in &cases {
+            let n_all = case.events().len();
+            let n_steps = case.task().steps.len();
+            for n in 0..=n_all {
+                let (mut started, mut completed, mut done) = (
+                    vec![None; n_steps],
+                    vec![None; n_steps],
+                    vec![None; n_steps],
+                );
+                // Stale contents, which the fold must not read.
+                let mut stops = Vec::new();
+                let dates = &case.event_dates()[..n];
+                let fold = fold_events(
+                    case,
+                    n,
+                    dates,
+                    &mut started,
+                    &mut completed,
+                    &mut done,
+                    &mut stops,
+                );
+                let want = fold_every_event(case, n);
+                assert_eq!(
+                    (started, completed, done, stops, fold),
+                    want,
+                    "task {} with its first {n} events",
+                    case.task().id
+                );
+                compared += 1;
+            }
+            kinds_seen.extend(case.events().iter().map(|e| e.kind.index()));
+        }
+        assert!(compared > 5_000, "{compared} folds compared");
+        for k in [
+            kind::PROPOSAL_SUBMITTED,
+            kind::DECISION_ISSUED,
+            kind::DEADLINE_EXTENDED,
+            kind::APOLOGY_ISSUED,
+            kind::SUPPLEMENT_REQUESTED,
+            kind::SUPPLEMENT_RECEIVED,
+            kind::COMPLETED,
+        ] {
+            assert!(
+                kinds_seen.contains(&k),
+                "no event of kind {k} among the cases"
+            );
+        }
+    }
+
+    #[test]
+    fn the_kinds_the_fold_reads_are_named_as_their_positions_say() {
+        for (k, name) in [
+            (kind::PROPOSAL_SUBMITTED, "proposal_submitted"),
+            (kind::DECISION_ISSUED, "decision_issued"),
+            (kind::DEADLINE_EXTENDED, "deadline_extended"),
+            (kind::APOLOGY_ISSUED, "apology_issued"),
+            (kind::SUPPLEMENT_REQUESTED, "supplement_requested"),
+            (kind::SUPPLEMENT_RECEIVED, "supplement_received"),
+            (kind::COMPLETED, "completed"),
+        ] {
+            assert_eq!(EventKind::index_of(name), Some(k), "{name}");
+        }
+    }
 
     #[test]
     fn groups_hold_only_the_events_considered() -> Result<(), String> {
