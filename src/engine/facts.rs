@@ -114,13 +114,6 @@ fn fold_events(
     let all = case.events();
     let steps = &case.task().steps;
     let cut = n < all.len();
-    let considered = |g: &'_ [u32]| -> usize {
-        if cut {
-            g.partition_point(|&i| (i as usize) < n)
-        } else {
-            g.len()
-        }
-    };
     let by_step = case.events_by_step();
     let by_kind = case.events_by_kind();
     // A kind the task has no event of has an empty group: not looked up.
@@ -129,16 +122,13 @@ fn fold_events(
         if present & (1 << k) == 0 {
             return &[][..];
         }
-        let g = by_kind.group(k);
-        g.get(..considered(g)).unwrap_or(&[])
+        considered(by_kind.group(k), n, cut)
     };
     let date = |i: u32| dates.get(i as usize).copied();
     let step_of = |i: u32| case.event_steps().get(i as usize).copied().flatten();
     for (s, slot) in step_started.iter_mut().enumerate() {
-        let g = by_step.group(s);
-        *slot = g
-            .get(..considered(g))
-            .and_then(<[u32]>::first)
+        *slot = considered(by_step.group(s), n, cut)
+            .first()
             .and_then(|&i| date(i));
     }
     // The earliest of a step's completions, recommending proposals and decisions in full.
@@ -231,6 +221,18 @@ fn fold_events(
         apologies: apo.len() as i64,
         open_stop,
     }
+}
+
+/// The events of `group` (indexes of a case's events, in event order)
+/// among its first `n`; when `cut` is false every event is among them and
+/// the group is returned whole, without a search.
+#[inline]
+fn considered(group: &[u32], n: usize, cut: bool) -> &[u32] {
+    if !cut {
+        return group;
+    }
+    let k = group.partition_point(|&i| (i as usize) < n);
+    group.get(..k).unwrap_or(group)
 }
 
 /// Storage for the per-case vectors of [`Facts`], kept between evaluations
@@ -376,11 +378,7 @@ impl<'a> Facts<'a> {
     /// is in event order, so those considered come first).
     #[inline]
     fn considered(&self, group: &'a [u32]) -> &'a [u32] {
-        if self.task.events_after_as_of == 0 {
-            return group;
-        }
-        let n = group.partition_point(|&i| (i as usize) < self.n_events);
-        group.get(..n).unwrap_or(group)
+        considered(group, self.n_events, self.task.events_after_as_of > 0)
     }
 
     /// The step of considered event `e`, as its position in the task (none
