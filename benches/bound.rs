@@ -15,7 +15,10 @@
 //! callgrind instruction counts (see `ir_mode` and `BENCHMARKS.md`).
 //! `BOUND_RR=ROUNDS` skips criterion and times the three forms in turns,
 //! round by round, for wall-clock ratios (see `rr_mode`), then corpus
-//! throughput against the parse-only floor the same way (`rr_throughput`).
+//! throughput against the parse-only floor the same way (`rr_throughput`);
+//! with `BOUND_CHASE=LINES`, each form also walks that many cache lines of
+//! data after each call, to show how near the level-1 data cache's capacity
+//! it runs (see `rr_mode`).
 //! With `BOUND_IR`, `BOUND_WITHOUT=RULES` leaves rules out of the engine's
 //! policy (see `policy_without`), for what each rule costs
 //! (`benches/tools/rule_cost.py`).
@@ -1954,10 +1957,30 @@ fn ir_mode(reps: usize) {
 /// a batch of about 2 ms, and the ratio is computed per round. The report is
 /// the median per-task time of each form and the median (and 10th–90th
 /// percentile) of the per-round ratios.
+///
+/// `BOUND_CHASE=LINES` adds to every form, after each call, a walk of
+/// [`Chase::STEPS`] dependent loads over LINES cache lines of its own
+/// (see [`Chase`]): the same added instructions for each form, and LINES ×
+/// 64 bytes more data that each call touches in turn. A form whose own data
+/// leaves that much of the level-1 data cache free pays the walk's hits; a
+/// form already at the cache's capacity pays misses, and its time shows how
+/// close to that capacity it runs (`BENCHMARKS.md`, "Why two targets are
+/// missed"). Without it (or with 0) the forms are timed as they are.
 fn rr_mode(rounds: usize) {
     let Ok(policy) = Policy::bundled() else {
         return;
     };
+    let chase = std::env::var("BOUND_CHASE")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    if chase > 0 {
+        println!(
+            "(each form walks {} dependent loads over {chase} lines, {} KiB, after each call)",
+            Chase::STEPS,
+            chase * 64 / 1024
+        );
+    }
     let off = Evaluator::new(&policy).explain(false);
     let on = Evaluator::new(&policy).explain(true);
     let cal = Calendar::vietnam();
@@ -1970,18 +1993,24 @@ fn rr_mode(rounds: usize) {
             continue;
         };
         check(&policy, &[("generated", &case, bench_as_of())]);
+        // Each form's walk (`BOUND_CHASE`), its own, so that no form's
+        // lines are warmed by another's.
+        let walks = [Chase::new(chase), Chase::new(chase), Chase::new(chase)];
+        let [w_off, w_on, w_hand] = &walks;
         let forms: [&dyn Fn() -> usize; 3] = [
             &|| {
                 off.evaluate(black_box(&case), bench_as_of())
                     .map(|d| d.findings.len())
                     .unwrap_or(0)
+                    + w_off.walk()
             },
             &|| {
                 on.evaluate(black_box(&case), bench_as_of())
                     .map(|d| d.findings.len())
                     .unwrap_or(0)
+                    + w_on.walk()
             },
-            &|| hand(black_box(&case), cal, bench_as_of()).findings.len(),
+            &|| hand(black_box(&case), cal, bench_as_of()).findings.len() + w_hand.walk(),
         ];
         // Batch sizes: about 2 ms per batch, found by a first timing.
         let reps: Vec<usize> = forms
@@ -2030,6 +2059,62 @@ fn rr_mode(rounds: usize) {
         );
     }
     rr_throughput(&off, rounds);
+}
+
+/// A random cycle through `lines` cache lines, walked [`Chase::STEPS`]
+/// steps at a time (`BOUND_CHASE`): each line holds the index of the next,
+/// so every load waits for the one before and none can be overlapped or
+/// prefetched, and each walk goes on where the last stopped, so that the
+/// calls of a batch touch every line. A walk over no lines does nothing.
+struct Chase {
+    next: Vec<u32>,
+    at: std::cell::Cell<u32>,
+}
+
+impl Chase {
+    /// Loads per walk.
+    const STEPS: usize = 256;
+    /// `u32`s per 64-byte line: only the first of each is read.
+    const STRIDE: usize = 16;
+
+    fn new(lines: usize) -> Chase {
+        // A fixed shuffle (Fisher–Yates with a linear congruential generator),
+        // so that runs compare.
+        let mut order: Vec<usize> = (0..lines).collect();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for i in (1..lines).rev() {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            order.swap(i, (x >> 33) as usize % (i + 1));
+        }
+        let mut next = vec![0u32; lines * Self::STRIDE];
+        for (w, &line) in order.iter().enumerate() {
+            let to = order.get((w + 1) % lines).copied().unwrap_or(0);
+            if let Some(slot) = next.get_mut(line * Self::STRIDE) {
+                *slot = (to * Self::STRIDE) as u32;
+            }
+        }
+        Chase {
+            next,
+            at: std::cell::Cell::new(0),
+        }
+    }
+
+    /// Walks on; returns where it stopped (0 for no lines), for the form's
+    /// result, so that the walk is not optimised away.
+    #[inline]
+    fn walk(&self) -> usize {
+        if self.next.is_empty() {
+            return 0;
+        }
+        let mut at = self.at.get();
+        for _ in 0..Self::STEPS {
+            at = self.next.get(at as usize).copied().unwrap_or(0);
+        }
+        self.at.set(at);
+        at as usize
+    }
 }
 
 /// The `p` quantile of `v` (nearest rank; NaN when `v` is empty).
