@@ -3,11 +3,13 @@
 lines of machine code executed while it evaluates (the instruction cache's
 unit), by part of the program and by function.
 
-An evaluation that runs through more code than the level-1 instruction cache
-holds (32 KiB per core on the machines of BENCHMARKS.md) misses it on every
-evaluation, however few instructions it executes; this is what the
-wall-clock ratios pay for beyond the instruction counts (see BENCHMARKS.md,
-"Why two targets are missed", and benches/HISTORY.md, "Code per evaluation").
+Earlier rounds took this to be what the wall-clock ratios pay for beyond
+the instruction counts: an evaluation that runs through more code than the
+level-1 instruction cache holds misses it on every evaluation. The
+twenty-third round measured it in wall-clock and found that, on the host of
+BENCHMARKS.md, up to about 73 KiB of code per call costs nothing
+measurable when the calls are predictable (benches/HISTORY.md, twenty-third
+round). `data_footprint.py` counts the data a call touches as well.
 
 usage (from the repository root, after `cargo bench --bench bound --no-run`):
     python3 benches/tools/footprint.py FORM/N [TOP]
