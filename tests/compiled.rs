@@ -250,7 +250,9 @@ fn both(
 /// expressions in turn: each must load, the answers must be the same both
 /// ways, run-time errors and their messages included, and most of the
 /// rules must fire on some task (so that the parts are found true as well
-/// as false).
+/// as false). Each part is also tested under `not`, which the compiler
+/// folds into some parts (a field's test, a quantifier) rather than
+/// wrapping them.
 #[test]
 fn every_part_gives_what_the_interpreter_gives() {
     let mut rules = String::new();
@@ -259,6 +261,14 @@ fn every_part_gives_what_the_interpreter_gives() {
             let (who, evidence) = (i % WHO.len(), (i % 4 < 3).then_some(i % EVIDENCE.len()));
             let when = Cond::Atom(i).text(s);
             rules += &rule_text(&format!("zz.part_{i}_{scope}"), scope, &when, who, evidence);
+            let not = Cond::Not(Box::new(Cond::Atom(i))).text(s);
+            rules += &rule_text(
+                &format!("zz.not_part_{i}_{scope}"),
+                scope,
+                &not,
+                who,
+                evidence,
+            );
         }
     }
     let policy = Policy::from_toml_str(&format!("{BUNDLED_2023}{rules}"), "parts.toml").unwrap();
@@ -276,21 +286,24 @@ fn every_part_gives_what_the_interpreter_gives() {
             fired.extend(
                 off.findings
                     .iter()
-                    .filter_map(|f| f.rule.as_str().strip_prefix("zz.part_"))
+                    .filter_map(|f| f.rule.as_str().strip_prefix("zz."))
                     .map(str::to_owned),
             );
         }
     }
     assert!(compared > 150, "{compared} answers compared");
     // The errors are raised, and most parts fire somewhere (some, such as a
-    // task's unit among its own stakeholders, hold on no generated task).
+    // task's unit among its own stakeholders, hold on no generated task),
+    // alone and under `not`.
     assert!(errors > 0, "no run-time error raised");
-    assert!(
-        fired.len() * 10 >= ATOMS.len() * SCOPES.len() * 7,
-        "only {} of {} rules fired",
-        fired.len(),
-        ATOMS.len() * SCOPES.len()
-    );
+    for prefix in ["part_", "not_part_"] {
+        let n = fired.iter().filter(|r| r.starts_with(prefix)).count();
+        assert!(
+            n * 10 >= ATOMS.len() * SCOPES.len() * 7,
+            "only {n} of {} `{prefix}` rules fired",
+            ATOMS.len() * SCOPES.len()
+        );
+    }
 }
 
 /// Parts that read neither the binding nor a parameter: an evaluation

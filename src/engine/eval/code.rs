@@ -414,6 +414,17 @@ fn test(e: &Expr) -> T {
             let (a, b) = (test(a), test(b));
             t(move |env| Ok(a(env)? || b(env)?))
         }
+        // `not x.f == none` and the like: the test with its sense turned.
+        Node::Not(a) if let Node::FieldIs(s, f, eq, k, _) = &a.node => match *k {
+            None => with_reader!(*f, none_test(*s, !*eq)),
+            Some(k) => with_reader!(*f, text_test(*s, !*eq, k)),
+        },
+        // `not exists(…)`, `not all(…)`: the quantifier's answer turned.
+        Node::Not(a)
+            if let Node::Quant(q @ (Quant::Exists | Quant::All), s, src, cond) = &a.node =>
+        {
+            exists_or_all(*q, *s, src, cond.as_deref(), true)
+        }
         Node::Not(a) => {
             let a = test(a);
             t(move |env| Ok(!a(env)?))
@@ -428,13 +439,6 @@ fn test(e: &Expr) -> T {
                 // `x == none`, `x != none`: only `none` equals `none`.
                 (Node::Lit(Lit::None), Cmp::Eq) => t(move |env| Ok(matches!(x(env)?, V::None))),
                 (Node::Lit(Lit::None), Cmp::Ne) => t(move |env| Ok(!matches!(x(env)?, V::None))),
-                (Node::Lit(l @ Lit::Str(_)), _) => {
-                    let k = lit(l);
-                    t(move |env| {
-                        let x = x(env)?;
-                        Ok(compare(env, op, &x, &k))
-                    })
-                }
                 // `x.f` compared with anything: the field read inline.
                 _ if let Node::Field(base, f) = &a.node
                     && let Node::Var(s) = &base.node =>
@@ -442,6 +446,20 @@ fn test(e: &Expr) -> T {
                     let y = eval(b);
                     with_reader!(*f, field_cmp(*s, op, y))
                 }
+                // Anything compared with a literal or a parameter: the other
+                // side read in place.
+                _ if let Node::Lit(l) = &b.node => {
+                    let k = lit(l);
+                    t(move |env| {
+                        let x = x(env)?;
+                        Ok(compare(env, op, &x, &k))
+                    })
+                }
+                _ if let Node::Param(i) = b.node => t(move |env| {
+                    let x = x(env)?;
+                    let y = env.param(i)?;
+                    Ok(compare(env, op, &x, &y))
+                }),
                 _ => {
                     let y = eval(b);
                     t(move |env| {
@@ -465,12 +483,7 @@ fn test(e: &Expr) -> T {
             })
         }
         Node::Quant(q @ (Quant::Exists | Quant::All), s, src, cond) => {
-            let exists = matches!(q, Quant::Exists);
-            let (s, src, cond) = (*s, eval(src), cond.as_deref().map(test));
-            t(move |env| {
-                let items = src(env)?;
-                env.exists_or_all(exists, s, items, |env| test_opt(env, cond.as_deref()))
-            })
+            exists_or_all(*q, *s, src, cond.as_deref(), false)
         }
         // A field tested for truth (`task.novel`, `x.recommendation`).
         Node::Field(base, f) if let Node::Var(s) = &base.node => {
@@ -481,6 +494,24 @@ fn test(e: &Expr) -> T {
             t(move |env| Ok(c(env)?.truthy()))
         }
     }
+}
+
+/// `exists(s in src where cond)` or `all(…)` (`q`), its answer turned
+/// when `not`; over the events of one kind, the source is a constant.
+fn exists_or_all(q: Quant, s: usize, src: &Expr, cond: Option<&Expr>, not: bool) -> T {
+    let exists = matches!(q, Quant::Exists);
+    let cond = cond.map(test);
+    if let Node::KindEvents(k) = src.node {
+        let items = V::Lazy(Lazy::KindEvents(k));
+        return t(move |env| {
+            Ok(env.exists_or_all(exists, s, items, |env| test_opt(env, cond.as_deref()))? != not)
+        });
+    }
+    let src = eval(src);
+    t(move |env| {
+        let items = src(env)?;
+        Ok(env.exists_or_all(exists, s, items, |env| test_opt(env, cond.as_deref()))? != not)
+    })
 }
 
 /// Tests `cond`; `true` when there is none.
@@ -645,6 +676,16 @@ fn eval(e: &Expr) -> E {
                     |env| test_opt(env, cond.as_deref()),
                     |env| head(env),
                 )
+            })
+        }
+        // A count over the events of one kind: the source is a constant.
+        Node::Quant(Quant::Count, s, src, cond) if let Node::KindEvents(k) = src.node => {
+            let (s, items) = (*s, V::Lazy(Lazy::KindEvents(k)));
+            let cond = cond.as_deref().map(test);
+            v(move |env| {
+                Ok(V::Int(
+                    env.count(s, items, |env| test_opt(env, cond.as_deref()))?,
+                ))
             })
         }
         // A count: no item kept, nothing but the count to return.
