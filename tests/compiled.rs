@@ -45,6 +45,8 @@ const ATOMS: &[&str] = &[
     "(if S.deputy != none then S.deputy else S.assignee) != none",
     "S.date + 3 > as_of",
     "S.date - 3 < as_of",
+    // A variable on the left of an order: read in place, not swapped.
+    "as_of > add_working_days(S.date, 5)",
     "task.late_days - 1 > 0",
     // An integer overflow once the task is late: a run-time error.
     "task.late_days + 9223372036854775807 > 0",

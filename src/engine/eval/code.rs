@@ -365,11 +365,11 @@ where
 }
 
 /// `x.f` in a boolean context.
-fn truthy_test<Rd>(read: Rd, s: usize) -> T
+fn truthy_test<Rd>(read: Rd, (s, want): (usize, bool)) -> T
 where
     Rd: for<'a, 'f> Fn(&mut Env<'a, 'f>, usize) -> V<'a> + Send + Sync + 'static,
 {
-    t(move |env| Ok(read(env, s).truthy()))
+    t(move |env| Ok(read(env, s).truthy() == want))
 }
 
 /// `x.f op y`.
@@ -419,6 +419,13 @@ fn test(e: &Expr) -> T {
             None => with_reader!(*f, none_test(*s, !*eq)),
             Some(k) => with_reader!(*f, text_test(*s, !*eq, k)),
         },
+        // `not task.novel`: the field's truth, turned.
+        Node::Not(a)
+            if let Node::Field(base, f) = &a.node
+                && let Node::Var(s) = &base.node =>
+        {
+            with_reader!(*f, truthy_test(*s, false))
+        }
         // `not exists(…)`, `not all(…)`: the quantifier's answer turned.
         Node::Not(a)
             if let Node::Quant(q @ (Quant::Exists | Quant::All), s, src, cond) = &a.node =>
@@ -460,6 +467,15 @@ fn test(e: &Expr) -> T {
                     let y = env.param(i)?;
                     Ok(compare(env, op, &x, &y))
                 }),
+                // A variable compared with anything else: read in place.
+                _ if let Node::Var(s) = a.node => {
+                    let y = eval(b);
+                    t(move |env| {
+                        let x = env.var(s);
+                        let y = y(env)?;
+                        Ok(compare(env, op, &x, &y))
+                    })
+                }
                 _ => {
                     let y = eval(b);
                     t(move |env| {
@@ -474,6 +490,15 @@ fn test(e: &Expr) -> T {
             None => with_reader!(*f, none_test(*s, *eq)),
             Some(k) => with_reader!(*f, text_test(*s, *eq, k)),
         },
+        // `u in …`: the variable read in place.
+        Node::In(a, b) if let Node::Var(s) = a.node => {
+            let b = eval(b);
+            t(move |env| {
+                let x = env.var(s);
+                let l = b(env)?;
+                Ok(env.contains(&l, &x))
+            })
+        }
         Node::In(a, b) => {
             let (a, b) = (eval(a), eval(b));
             t(move |env| {
@@ -487,7 +512,7 @@ fn test(e: &Expr) -> T {
         }
         // A field tested for truth (`task.novel`, `x.recommendation`).
         Node::Field(base, f) if let Node::Var(s) = &base.node => {
-            with_reader!(*f, truthy_test(*s))
+            with_reader!(*f, truthy_test(*s, true))
         }
         _ => {
             let c = eval(e);
@@ -497,13 +522,23 @@ fn test(e: &Expr) -> T {
 }
 
 /// `exists(s in src where cond)` or `all(…)` (`q`), its answer turned
-/// when `not`; over the events of one kind, the source is a constant.
+/// when `not`; over the events of one kind, the source is a constant, and
+/// over a step's events of one kind, the step's variable is read in place.
 fn exists_or_all(q: Quant, s: usize, src: &Expr, cond: Option<&Expr>, not: bool) -> T {
     let exists = matches!(q, Quant::Exists);
     let cond = cond.map(test);
     if let Node::KindEvents(k) = src.node {
         let items = V::Lazy(Lazy::KindEvents(k));
         return t(move |env| {
+            Ok(env.exists_or_all(exists, s, items, |env| test_opt(env, cond.as_deref()))? != not)
+        });
+    }
+    if let Node::StepKindEvents(b, k) = &src.node
+        && let Node::Var(v) = b.node
+    {
+        let k = *k;
+        return t(move |env| {
+            let items = env.step_kind_source(env.var(v), k);
             Ok(env.exists_or_all(exists, s, items, |env| test_opt(env, cond.as_deref()))? != not)
         });
     }
@@ -562,6 +597,13 @@ fn eval(e: &Expr) -> E {
         }
         // The step's events of one kind; for any other value, what
         // `.events` of it gives (the condition tests the kind anyway).
+        Node::StepKindEvents(b, k) if let Node::Var(s) = b.node => {
+            let k = *k;
+            v(move |env| {
+                let b = env.var(s);
+                Ok(env.step_kind_source(b, k))
+            })
+        }
         Node::StepKindEvents(b, k) => {
             let (b, k) = (eval(b), *k);
             v(move |env| {
