@@ -96,6 +96,20 @@ const ATOMS: &[&str] = &[
     "count(x in events where x.reply_by != none and x.reply_by < as_of) > 0",
     // A count of one step's events of a kind (walked in the kind's group).
     "count(x in S.events where x.kind == \"reminder\") > 0",
+    // A step found by its index: only that step is tested; past the last
+    // step, before the first, and for an index that is not a number
+    // (`none`), none is; an index that overflows is an error.
+    "exists(q in task.steps where q.index == S.index - 1 and q.done != none and q.done <= as_of)",
+    "exists(q in task.steps where S.index + 1 == q.index)",
+    "exists(q in task.steps where q.index == len(events) - 8 and q.kind == \"advise\")",
+    "exists(q in task.steps where q.index == first(x in S.events where x.kind == \"reminder\").index)",
+    "exists(q in task.steps where q.index == task.late_days + 9223372036854775807)",
+    "first(q in task.steps where q.index == S.index + 1 and q.assignee != none).assignee == S.assignee",
+    "first(q in task.steps where q.index == S.index + 1 and q.kind == \"advise\") != none",
+    "first(q in task.steps where q.index == len(task.steps) - 1) == last(q in task.steps)",
+    "all(q in task.steps where q.index == 0 or q.started != none)",
+    // An index that reads the step itself: every step is walked.
+    "exists(q in task.steps where q.index == q.index and q.kind == \"advise\")",
 ];
 
 /// Official-valued `who` expressions.

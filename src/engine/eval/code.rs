@@ -524,9 +524,9 @@ fn test(e: &Expr) -> T {
 /// `exists(s in src where cond)` or `all(…)` (`q`), its answer turned
 /// when `not`; over the events of one kind, the source is a constant, and
 /// over a step's events of one kind, the step's variable is read in place.
-fn exists_or_all(q: Quant, s: usize, src: &Expr, cond: Option<&Expr>, not: bool) -> T {
+fn exists_or_all(q: Quant, s: usize, src: &Expr, cond_expr: Option<&Expr>, not: bool) -> T {
     let exists = matches!(q, Quant::Exists);
-    let cond = cond.map(test);
+    let cond = cond_expr.map(test);
     if let Node::KindEvents(k) = src.node {
         let items = V::Lazy(Lazy::KindEvents(k));
         return t(move |env| {
@@ -542,10 +542,88 @@ fn exists_or_all(q: Quant, s: usize, src: &Expr, cond: Option<&Expr>, not: bool)
             Ok(env.exists_or_all(exists, s, items, |env| test_opt(env, cond.as_deref()))? != not)
         });
     }
+    // `exists(p in task.steps where p.index == k and …)`: only step `k`
+    // can hold (see `index_key`).
+    if exists && let Some((key, rest)) = index_key(s, cond_expr) {
+        let src = eval(src);
+        return t(move |env| {
+            let items = src(env)?;
+            let found = match one_step(env, &items, &*key)? {
+                Some(Some(i)) => {
+                    env.bind(&items, None, i, s);
+                    rest(env)?
+                }
+                Some(None) => false,
+                None => env.exists_or_all(true, s, items, |env| test_opt(env, cond.as_deref()))?,
+            };
+            Ok(found != not)
+        });
+    }
     let src = eval(src);
     t(move |env| {
         let items = src(env)?;
         Ok(env.exists_or_all(exists, s, items, |env| test_opt(env, cond.as_deref()))? != not)
+    })
+}
+
+/// For a quantifier over items bound to slot `s` whose condition's first
+/// part (of its chain of `and`s) is `s.index == k` or `k == s.index`, `k`
+/// not reading `s`: `k` compiled, and the test of the other parts, in
+/// order (`true` when there are none). Over the task's steps, whose
+/// `index` is their place in `task.steps`, only the step at `k` can then
+/// hold ([`one_step`]); the first part is false for every other step, and
+/// is all of the condition that is evaluated for them.
+fn index_key(s: usize, cond: Option<&Expr>) -> Option<(E, T)> {
+    let mut parts = Vec::new();
+    spine(cond?, &mut parts);
+    let (first, rest) = parts.split_first()?;
+    let Node::Cmp(Cmp::Eq, a, b) = &first.node else {
+        return None;
+    };
+    let is_index = |e: &Expr| matches!(&e.node, Node::Field(base, F::SIndex) if matches!(base.node, Node::Var(v) if v == s));
+    let key = if is_index(a) && !mentions(b, s) {
+        b
+    } else if is_index(b) && !mentions(a, s) {
+        a
+    } else {
+        return None;
+    };
+    Some((eval(key), all(rest)))
+}
+
+/// Whether `e` reads slot `s` or binds it anew.
+fn mentions(e: &Expr, s: usize) -> bool {
+    match &e.node {
+        Node::Var(v) | Node::FieldIs(v, ..) | Node::Quant(_, v, ..) | Node::Map(_, v, ..)
+            if *v == s =>
+        {
+            true
+        }
+        n => n.children().into_iter().any(|c| mentions(c, s)),
+    }
+}
+
+/// The one item a quantifier of [`index_key`]'s form can hold for, when
+/// `items` are the task's steps and `key` gives an integer: `Some(Some(i))`
+/// for step `i`, `Some(None)` when no step has that index or there are no
+/// steps (`key` then not evaluated, as the quantifier would not evaluate
+/// it). `None` for any other items or value: the quantifier walks them.
+#[inline]
+fn one_step<'a>(
+    env: &mut Env<'a, '_>,
+    items: &V<'a>,
+    key: &EvalFn,
+) -> Result<Option<Option<usize>>, RuntimeError> {
+    if !matches!(items, V::Lazy(Lazy::Steps)) {
+        return Ok(None);
+    }
+    let n = env.len_of(items);
+    if n == 0 {
+        return Ok(Some(None));
+    }
+    Ok(match key(env)? {
+        V::Int(k) => Some(usize::try_from(k).ok().filter(|&i| i < n)),
+        _ => None,
     })
 }
 
@@ -739,6 +817,26 @@ fn eval(e: &Expr) -> E {
                 Ok(V::Int(
                     env.count(s, items, |env| test_opt(env, cond.as_deref()))?,
                 ))
+            })
+        }
+        // `first(p in task.steps where p.index == k and …)`: only step `k`
+        // can be it (see `index_key`).
+        Node::Quant(Quant::First, s, src, cond)
+            if let Some((key, rest)) = index_key(*s, cond.as_deref()) =>
+        {
+            let (s, src, whole) = (*s, eval(src), cond.as_deref().map(test));
+            v(move |env| {
+                let items = src(env)?;
+                match one_step(env, &items, &*key)? {
+                    Some(Some(i)) => {
+                        env.bind(&items, None, i, s);
+                        Ok(if rest(env)? { env.var(s) } else { V::None })
+                    }
+                    Some(None) => Ok(V::None),
+                    None => env.quantify(Quant::First, s, items, |env| {
+                        test_opt(env, whole.as_deref())
+                    }),
+                }
             })
         }
         Node::Quant(q, s, src, cond) => {
