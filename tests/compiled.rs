@@ -110,6 +110,9 @@ const ATOMS: &[&str] = &[
     "all(q in task.steps where q.index == 0 or q.started != none)",
     // An index that reads the step itself: every step is walked.
     "exists(q in task.steps where q.index == q.index and q.kind == \"advise\")",
+    // Over one kind's events, the kind's test is left out; the rest is not.
+    "count(x in events where x.kind == \"reminder\" and x.actor == S.assignee) > 0",
+    "first(x in events where x.kind == \"assigned\" and x.to != none) != none",
 ];
 
 /// Official-valued `who` expressions.

@@ -526,13 +526,14 @@ fn test(e: &Expr) -> T {
 /// over a step's events of one kind, the step's variable is read in place.
 fn exists_or_all(q: Quant, s: usize, src: &Expr, cond_expr: Option<&Expr>, not: bool) -> T {
     let exists = matches!(q, Quant::Exists);
-    let cond = cond_expr.map(test);
     if let Node::KindEvents(k) = src.node {
         let items = V::Lazy(Lazy::KindEvents(k));
+        let cond = cond_over(s, src, cond_expr);
         return t(move |env| {
             Ok(env.exists_or_all(exists, s, items, |env| test_opt(env, cond.as_deref()))? != not)
         });
     }
+    let cond = cond_expr.map(test);
     if let Node::StepKindEvents(b, k) = &src.node
         && let Node::Var(v) = b.node
     {
@@ -634,6 +635,42 @@ fn test_opt(env: &mut Env<'_, '_>, cond: Option<&TestFn>) -> Result<bool, Runtim
         Some(c) => c(env),
         None => Ok(true),
     }
+}
+
+/// The test of a quantifier's or a map's condition `cond` on the items of
+/// `src`, each bound to slot `s`. Over the events of one kind (the source
+/// that `kind_source` narrowed by the condition's first part, `x.kind ==
+/// "K"`), that part is left out: every event of the source passes it, and
+/// it cannot fail. Otherwise the whole condition. `None` when no part is
+/// left: every item passes.
+fn cond_over(s: usize, src: &Expr, cond: Option<&Expr>) -> Option<T> {
+    let cond = cond?;
+    if let Node::KindEvents(k) = src.node {
+        let mut parts = Vec::new();
+        spine(cond, &mut parts);
+        if let Some((first, rest)) = parts.split_first()
+            && is_kind_test(first, s, k)
+        {
+            return (!rest.is_empty()).then(|| all(rest));
+        }
+    }
+    Some(test(cond))
+}
+
+/// Whether `e` is `x.kind == "K"`, `x` in slot `s` and K the kind of index
+/// `k` (as the checker wrote it, or as `fold_literal_tests` rewrote it).
+fn is_kind_test(e: &Expr, s: usize, k: usize) -> bool {
+    let name = match &e.node {
+        Node::FieldIs(v, F::EKind, true, Some(name), _) if *v == s => *name,
+        Node::Cmp(Cmp::Eq, l, r) => match (&l.node, &r.node) {
+            (Node::Field(b, F::EKind), Node::Lit(Lit::Str(name))) if matches!(b.node, Node::Var(v) if v == s) => {
+                &**name
+            }
+            _ => return false,
+        },
+        _ => return false,
+    };
+    crate::model::EventKind::index_of(name) == Some(k)
 }
 
 /// Argument `i` of a call, compiled (`none` past its arguments, which the
@@ -786,8 +823,8 @@ fn eval(e: &Expr) -> E {
             })
         }
         Node::Map(head, s, src, cond) => {
+            let cond = cond_over(*s, src, cond.as_deref());
             let (head, s, src) = (eval(head), *s, eval(src));
-            let cond = cond.as_deref().map(test);
             v(move |env| {
                 let items = src(env)?;
                 env.map_list(
@@ -800,8 +837,8 @@ fn eval(e: &Expr) -> E {
         }
         // A count over the events of one kind: the source is a constant.
         Node::Quant(Quant::Count, s, src, cond) if let Node::KindEvents(k) = src.node => {
+            let cond = cond_over(*s, src, cond.as_deref());
             let (s, items) = (*s, V::Lazy(Lazy::KindEvents(k)));
-            let cond = cond.as_deref().map(test);
             v(move |env| {
                 Ok(V::Int(
                     env.count(s, items, |env| test_opt(env, cond.as_deref()))?,
@@ -840,8 +877,8 @@ fn eval(e: &Expr) -> E {
             })
         }
         Node::Quant(q, s, src, cond) => {
+            let cond = cond_over(*s, src, cond.as_deref());
             let (q, s, src) = (*q, *s, eval(src));
-            let cond = cond.as_deref().map(test);
             v(move |env| {
                 let items = src(env)?;
                 env.quantify(q, s, items, |env| test_opt(env, cond.as_deref()))
