@@ -370,7 +370,9 @@ struct Scratch {
     officials: Vec<OfficialId>,
     /// This thread's copies of the officials' ids it puts in answers.
     local_officials: local::LocalOfficials,
-    /// Per step, the (rule, version) of each accountability entry.
+    /// Per step, the place in the step's list and the rule of each
+    /// accountability entry that an exception may defeat (its rule has
+    /// defeaters), in the order of the list.
     acc_sources: Vec<Vec<(usize, usize)>>,
     raw: Vec<RawFinding>,
     raw_evidence: Vec<u32>,
@@ -871,6 +873,14 @@ impl<'p> Evaluator<'p> {
                 continue;
             }
             let reads = m.reads_params;
+            // Whether an exception may defeat this rule's entries: only
+            // those are kept for the exceptions' pass below.
+            let defeatable = self
+                .policy
+                .plan
+                .defeaters
+                .get(ri)
+                .is_some_and(|d| !d.is_empty());
             let mut fired = 0usize;
             let mut in_force = 0usize;
             let mut first_false: Option<&'static str> = None;
@@ -995,6 +1005,9 @@ impl<'p> Evaluator<'p> {
                             if let Some(si) = b.step
                                 && let Some(st) = steps.get_mut(si as usize)
                             {
+                                if defeatable && let Some(src) = acc_sources.get_mut(si as usize) {
+                                    src.push((st.accountable.len(), ri));
+                                }
                                 st.accountable.push(Accountable {
                                     official: o,
                                     capacity: *capacity,
@@ -1004,9 +1017,6 @@ impl<'p> Evaluator<'p> {
                                     via_exception: None,
                                     defeated_by: None,
                                 });
-                                if let Some(src) = acc_sources.get_mut(si as usize) {
-                                    src.push((ri, vi));
-                                }
                             }
                         }
                         _ => {
@@ -1083,13 +1093,14 @@ impl<'p> Evaluator<'p> {
         // ... on accountability entries
         for (si, st) in steps.iter_mut().enumerate() {
             let mut added: Vec<Accountable> = Vec::new();
+            // The entries an exception may defeat, in order.
             let sources = acc_sources.get(si).map_or(&[][..], Vec::as_slice);
-            for (k, a) in st.accountable.iter_mut().enumerate() {
+            for &(k, ri) in sources {
+                let Some(a) = st.accountable.get_mut(k) else {
+                    continue;
+                };
                 // Only the exceptions that name this entry's rule, in policy order.
-                let candidates = sources
-                    .get(k)
-                    .and_then(|(ri, _)| plan.defeaters.get(*ri))
-                    .map_or(&[][..], Vec::as_slice);
+                let candidates = plan.defeaters.get(ri).map_or(&[][..], Vec::as_slice);
                 for &xi in candidates {
                     let Some((xri, xr)) = exception(xi) else {
                         continue;
