@@ -40,6 +40,12 @@ fn cfg(events: usize) -> GenConfig {
 
 /// The bundled policy cut down to the peers' nine rules (same text, same sources and parameters).
 fn nine_rule_policy() -> Option<Policy> {
+    nine_rules_without(None)
+}
+
+/// [`nine_rule_policy`] without the rule `without` (for `ir engine9` with
+/// `PEERS_WITHOUT=RULE`: what one rule costs the 9-rule engine).
+fn nine_rules_without(without: Option<&str>) -> Option<Policy> {
     let text = accountable::policy::BUNDLED_2023;
     let (head, rest) = text.split_once("\n[[rule]]")?;
     let keep: Vec<&str> = rest
@@ -52,6 +58,7 @@ fn nine_rule_policy() -> Option<Policy> {
             common::ACC_RULES
                 .iter()
                 .chain(common::AVOID_RULES)
+                .filter(|r| Some(**r) != without)
                 .any(|r| id.starts_with(&format!("{r}\"")))
         })
         .collect();
@@ -452,10 +459,17 @@ fn main() {
                 "rvm" => run_rvm(w, reps),
                 "cedar" => run_cedar(w, reps),
                 "rego_input" => run_rego_input(w, reps),
-                "engine9" => match nine_rule_policy() {
-                    Some(p) => run_engine9(w, &Evaluator::new(&p).explain(false), reps),
-                    None => 0,
-                },
+                // With PEERS_WITHOUT=RULE, the nine rules but that one.
+                "engine9" => {
+                    let without = std::env::var("PEERS_WITHOUT").ok();
+                    if let Some(r) = &without {
+                        eprintln!("ir: engine9 without {r}");
+                    }
+                    match nine_rules_without(without.as_deref()) {
+                        Some(p) => run_engine9(w, &Evaluator::new(&p).explain(false), reps),
+                        None => 0,
+                    }
+                }
                 _ => run_engine(w, &ev, reps),
             };
             eprintln!(
