@@ -550,12 +550,14 @@ fn exists_or_all(q: Quant, s: usize, src: &Expr, cond_expr: Option<&Expr>, not: 
         return t(move |env| {
             let items = src(env)?;
             let found = match one_step(env, &items, &*key)? {
-                Some(Some(i)) => {
+                OneStep::At(i) => {
                     env.bind(&items, None, i, s);
                     rest(env)?
                 }
-                Some(None) => false,
-                None => env.exists_or_all(true, s, items, |env| test_opt(env, cond.as_deref()))?,
+                OneStep::Nowhere => false,
+                OneStep::Walk => {
+                    env.exists_or_all(true, s, items, |env| test_opt(env, cond.as_deref()))?
+                }
             };
             Ok(found != not)
         });
@@ -604,27 +606,39 @@ fn mentions(e: &Expr, s: usize) -> bool {
     }
 }
 
-/// The one item a quantifier of [`index_key`]'s form can hold for, when
-/// `items` are the task's steps and `key` gives an integer: `Some(Some(i))`
-/// for step `i`, `Some(None)` when no step has that index or there are no
-/// steps (`key` then not evaluated, as the quantifier would not evaluate
-/// it). `None` for any other items or value: the quantifier walks them.
+/// Where a quantifier of [`index_key`]'s form can hold ([`one_step`]).
+enum OneStep {
+    /// Only at step `.0`.
+    At(usize),
+    /// Nowhere: no step has the index, or there are no steps.
+    Nowhere,
+    /// Not known without walking the items: they are not the task's steps,
+    /// or the index is not an integer.
+    Walk,
+}
+
+/// Where a quantifier of [`index_key`]'s form over `items` can hold. Over
+/// no steps `key` is not evaluated, as the quantifier would not evaluate
+/// it.
 #[inline]
 fn one_step<'a>(
     env: &mut Env<'a, '_>,
     items: &V<'a>,
     key: &EvalFn,
-) -> Result<Option<Option<usize>>, RuntimeError> {
+) -> Result<OneStep, RuntimeError> {
     if !matches!(items, V::Lazy(Lazy::Steps)) {
-        return Ok(None);
+        return Ok(OneStep::Walk);
     }
     let n = env.len_of(items);
     if n == 0 {
-        return Ok(Some(None));
+        return Ok(OneStep::Nowhere);
     }
     Ok(match key(env)? {
-        V::Int(k) => Some(usize::try_from(k).ok().filter(|&i| i < n)),
-        _ => None,
+        V::Int(k) => match usize::try_from(k) {
+            Ok(i) if i < n => OneStep::At(i),
+            _ => OneStep::Nowhere,
+        },
+        _ => OneStep::Walk,
     })
 }
 
@@ -658,19 +672,10 @@ fn cond_over(s: usize, src: &Expr, cond: Option<&Expr>) -> Option<T> {
 }
 
 /// Whether `e` is `x.kind == "K"`, `x` in slot `s` and K the kind of index
-/// `k` (as the checker wrote it, or as `fold_literal_tests` rewrote it).
+/// `k`, as `fold_literal_tests` leaves it for the compiler.
 fn is_kind_test(e: &Expr, s: usize, k: usize) -> bool {
-    let name = match &e.node {
-        Node::FieldIs(v, F::EKind, true, Some(name), _) if *v == s => *name,
-        Node::Cmp(Cmp::Eq, l, r) => match (&l.node, &r.node) {
-            (Node::Field(b, F::EKind), Node::Lit(Lit::Str(name))) if matches!(b.node, Node::Var(v) if v == s) => {
-                &**name
-            }
-            _ => return false,
-        },
-        _ => return false,
-    };
-    crate::model::EventKind::index_of(name) == Some(k)
+    matches!(&e.node, Node::FieldIs(v, F::EKind, true, Some(name), _)
+        if *v == s && crate::model::EventKind::index_of(name) == Some(k))
 }
 
 /// Argument `i` of a call, compiled (`none` past its arguments, which the
@@ -865,12 +870,12 @@ fn eval(e: &Expr) -> E {
             v(move |env| {
                 let items = src(env)?;
                 match one_step(env, &items, &*key)? {
-                    Some(Some(i)) => {
+                    OneStep::At(i) => {
                         env.bind(&items, None, i, s);
                         Ok(if rest(env)? { env.var(s) } else { V::None })
                     }
-                    Some(None) => Ok(V::None),
-                    None => env.quantify(Quant::First, s, items, |env| {
+                    OneStep::Nowhere => Ok(V::None),
+                    OneStep::Walk => env.quantify(Quant::First, s, items, |env| {
                         test_opt(env, whole.as_deref())
                     }),
                 }
