@@ -522,8 +522,11 @@ fn test(e: &Expr) -> T {
 }
 
 /// `exists(s in src where cond)` or `all(…)` (`q`), its answer turned
-/// when `not`; over the events of one kind, the source is a constant, and
-/// over a step's events of one kind, the step's variable is read in place.
+/// when `not`; over the events of one kind, the source is a constant and
+/// the kind's test is left out ([`cond_over`]); over a step's events of one
+/// kind, the step's variable is read in place; an `exists` over the steps
+/// whose condition starts with `s.index == k` tests step `k` alone
+/// ([`index_key`]).
 fn exists_or_all(q: Quant, s: usize, src: &Expr, cond_expr: Option<&Expr>, not: bool) -> T {
     let exists = matches!(q, Quant::Exists);
     if let Node::KindEvents(k) = src.node {
