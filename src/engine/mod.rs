@@ -873,14 +873,9 @@ impl<'p> Evaluator<'p> {
                 continue;
             }
             let reads = m.reads_params;
-            // Whether an exception may defeat this rule's entries: only
-            // those are kept for the exceptions' pass below.
-            let defeatable = self
-                .policy
-                .plan
-                .defeaters
-                .get(ri)
-                .is_some_and(|d| !d.is_empty());
+            // Only the entries an exception may defeat are kept for the
+            // exceptions' pass below.
+            let defeatable = m.defeatable;
             let mut fired = 0usize;
             let mut in_force = 0usize;
             let mut first_false: Option<&'static str> = None;

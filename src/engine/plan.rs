@@ -41,6 +41,9 @@ pub(crate) struct MainRule {
     pub reads_params: bool,
     /// [`single_by_act`] of the rule.
     pub single: bool,
+    /// Whether some exception names it ([`Plan::defeaters`]): only then
+    /// are its accountability entries kept for the exceptions' pass.
+    pub defeatable: bool,
     /// The event kinds it can bind, as bits (see `ValidCase::event_kinds`):
     /// one for a rule of one kind, none for [`Binds::Nothing`], [`ALWAYS`]
     /// for the others. Without an explanation, a rule none of whose bits
@@ -107,7 +110,7 @@ impl Plan {
         };
         let exceptions = of_kind(RuleKind::Exception);
         let consequences = of_kind(RuleKind::Consequence);
-        let defeaters = rules
+        let defeaters: Vec<Vec<usize>> = rules
             .iter()
             .map(|r| {
                 exceptions
@@ -165,6 +168,7 @@ impl Plan {
                 binds,
                 reads_params,
                 single: single_by_act(r),
+                defeatable: defeaters.get(ix).is_some_and(|d| !d.is_empty()),
                 kinds: match binds {
                     Binds::EventsOfKind(k) => 1u32.checked_shl(k as u32).unwrap_or(ALWAYS),
                     Binds::Nothing => 0,
@@ -675,6 +679,22 @@ mod tests {
             .filter(|m| matches!(m.binds, Binds::EventsOfKind(_)))
             .count();
         assert!(event_rules >= 15, "{event_rules}");
+        // A main rule is defeatable exactly when some exception names it:
+        // `acc.assignee` and `acc.collective_members` among the
+        // accountability rules, not `acc.head`.
+        for m in &plan.main {
+            let named = plan.defeaters.get(m.ix).is_some_and(|d| !d.is_empty());
+            assert_eq!(m.defeatable, named, "rule {}", m.ix);
+        }
+        let defeatable = |id: &str| {
+            plan.main
+                .iter()
+                .find(|m| p.rules.get(m.ix).is_some_and(|r| r.id.as_str() == id))
+                .map(|m| m.defeatable)
+        };
+        assert_eq!(defeatable("acc.assignee"), Some(true));
+        assert_eq!(defeatable("acc.collective_members"), Some(true));
+        assert_eq!(defeatable("acc.head"), Some(false));
     }
 
     /// Checks `Plan::params_at`, and a cursor asked in several orders,
