@@ -469,6 +469,78 @@ fn parts_tested_once_per_rule_give_what_the_interpreter_gives() {
     );
 }
 
+/// Consequence rules of every filter (`on_rules`, `on_behaviours`,
+/// `min_severity`, each empty or not, and a `when` on the finding), more
+/// than 64 of them, over the 2025-26 overlay, whose consequence rules have
+/// several versions: an evaluation without an explanation tries a rule of
+/// one version among the first 64 only on the findings its filter lets
+/// through, decided at load (`Plan::may_follow`); the others as an
+/// explained one does. Each gives the interpreter's answer, before and
+/// after the overlay's dates.
+#[test]
+fn consequences_of_every_filter_give_what_the_interpreter_gives() {
+    let on_rules = [
+        "[]",
+        "[\"avoid.no_proposal\"]",
+        "[\"avoid.proposal_without_recommendation\", \"avoid.idle\"]",
+    ];
+    let on_behaviours = [
+        "[]",
+        "[\"no_proposal\"]",
+        "[\"non_decision\", \"unresponsiveness\"]",
+    ];
+    let severities = [
+        "",
+        "min_severity = \"minor\"\n",
+        "min_severity = \"moderate\"\n",
+        "min_severity = \"serious\"\n",
+    ];
+    let mut rules = String::new();
+    for i in 0..80 {
+        let when = if i % 5 == 0 {
+            "when = \"finding.severity == \\\"minor\\\"\"\n"
+        } else {
+            ""
+        };
+        rules += &format!(
+            "\n[[rule]]\nid = \"zz.csq_{i:02}\"\nkind = \"consequence\"\nlabel_vi = \"x\"\nlabel_en = \"x\"\n\
+             cite = {{ source = \"cd280\" }}\non_rules = {}\non_behaviours = {}\n{}{when}measure = \"reminder\"\n",
+            on_rules[i % 3],
+            on_behaviours[(i / 3) % 3],
+            severities[(i / 9) % 4],
+        );
+    }
+    let base = Policy::from_toml_str(&format!("{BUNDLED_2023}{rules}"), "csq.toml").unwrap();
+    let policy = base
+        .with_overlay(
+            accountable::policy::BUNDLED_2025_OVERLAY,
+            "vn-2025.overlay.toml",
+        )
+        .unwrap();
+    let (mut fired, mut compared) = (std::collections::BTreeSet::new(), 0);
+    for n in 0..60 {
+        let c = case(n, n as u64 % 5);
+        for d in [120, 560, 800] {
+            let Some((on, off)) = both(&policy, &c, day(d)) else {
+                continue;
+            };
+            assert_eq!(on, off, "task {} as of {}", c.task().id, day(d));
+            compared += 1;
+            fired.extend(
+                off.consequences
+                    .iter()
+                    .filter_map(|x| x.rule.as_str().strip_prefix("zz.csq_"))
+                    .map(str::to_owned),
+            );
+        }
+    }
+    assert!(compared > 150, "{compared} answers compared");
+    // Rules past the 64th fire too; and some filters let nothing through.
+    assert!(fired.iter().any(|r| r.as_str() >= "64"), "{fired:?}");
+    assert!(fired.len() >= 40, "{fired:?}");
+    assert!(fired.len() < 80, "{fired:?}");
+}
+
 /// Parts of a chain of `and`s whose order decides the answer: one false
 /// for some steps, one true for some, and two that raise a run-time error
 /// (an overflow once the task is late, one for every step but the first).

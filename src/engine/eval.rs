@@ -32,6 +32,9 @@ pub(crate) struct FindingView<'a> {
     /// The evidence's event indexes (a range of the raw findings' evidence).
     pub evidence: &'a [u32],
     pub date: NaiveDate,
+    /// The consequence rules that may follow it ([`super::plan::Plan::may_follow`]
+    /// of its rule's version).
+    pub may_follow: u64,
 }
 
 /// A runtime value. Values are plain data (`Copy`): the lists a condition

@@ -1303,6 +1303,12 @@ impl<'p> Evaluator<'p> {
                 step: rf.binding.step,
                 evidence: rf_evidence,
                 date: rf.binding.act_date,
+                may_follow: plan
+                    .may_follow
+                    .get(rf.rule_ix)
+                    .and_then(|v| v.get(rf.version))
+                    .copied()
+                    .unwrap_or(u64::MAX),
             });
         }
         moved_from.clear();
@@ -1435,8 +1441,22 @@ impl<'p> Evaluator<'p> {
             )
             // Only past u32::MAX list items in one evaluation is there no list.
             .unwrap_or(V::None);
-        let indexed = |ri: &usize| rules.get(*ri).map(|r| (*ri, r));
-        for (ri, rule) in self.policy.plan.consequences.iter().filter_map(indexed) {
+        // Without an explanation (which counts, for each consequence rule,
+        // the findings it was tried on), a rule whose filter the plan
+        // decides is tried only on the findings it lets through, and not at
+        // all when it lets none of the standing ones through.
+        let standing_follow = views
+            .iter()
+            .zip(findings.iter())
+            .filter(|(_, f)| f.stands())
+            .fold(0u64, |m, (v, _)| m | v.may_follow);
+        let indexed = |(j, ri): (usize, &usize)| rules.get(*ri).map(|r| (j, *ri, r));
+        for (j, ri, rule) in plan.consequences.iter().enumerate().filter_map(indexed) {
+            let bit = plan::follow_bit(j);
+            let decided = !EXPLAIN && plan.follow_decided.get(j).copied().unwrap_or(false);
+            if decided && standing_follow & bit == 0 {
+                continue;
+            }
             let mut fired = 0;
             let mut matched = 0;
             let mut first_false = None;
@@ -1445,7 +1465,8 @@ impl<'p> Evaluator<'p> {
             let only = self.only_version(rule);
             let first_of_rule = found_consequences.len();
             for (fi, f) in findings.iter().enumerate() {
-                if !f.stands() {
+                if !f.stands() || (decided && views.get(fi).is_none_or(|v| v.may_follow & bit == 0))
+                {
                     continue;
                 }
                 let Some((_, v)) = self.version_of(rule, only, f.act_date, as_of) else {
@@ -1453,20 +1474,15 @@ impl<'p> Evaluator<'p> {
                 };
                 in_force = true;
                 let Body::Consequence {
-                    on_rules,
-                    on_behaviours,
-                    min_severity,
                     measure,
                     to,
                     grade_cap,
+                    ..
                 } = &v.body
                 else {
                     continue;
                 };
-                if (!on_rules.is_empty() && !on_rules.contains(&f.rule))
-                    || (!on_behaviours.is_empty() && !on_behaviours.contains(&f.behaviour))
-                    || min_severity.is_some_and(|m| f.severity < m)
-                {
+                if !decided && !plan::follows(&v.body, &f.rule, f.behaviour, f.severity) {
                     continue;
                 }
                 matched += 1;
@@ -1570,11 +1586,14 @@ impl<'p> Evaluator<'p> {
                 trace_rank.push(rank_of(ri));
             }
         }
-        // No two consequences have the same official and rule (a rule's are
-        // merged by official as they are found), so an unstable sort gives
-        // the one order.
-        found_consequences
-            .sort_unstable_by(|a, b| (&a.official, &a.rule).cmp(&(&b.official, &b.rule)));
+        // By official, then rule: the consequences were found rule by rule
+        // in the order of their ids (the policy's rules are kept sorted by
+        // id), so a stable sort by official gives that order, comparing no
+        // rule ids.
+        found_consequences.sort_by(|a, b| a.official.cmp(&b.official));
+        debug_assert!(
+            found_consequences.is_sorted_by(|a, b| (&a.official, &a.rule) < (&b.official, &b.rule))
+        );
         // Found in the thread's vector, whose storage stays, and moved: the
         // answer's list is allocated once, at its length (none when it came
         // with storage, from `evaluate_into`), where pushing into it would

@@ -7,10 +7,13 @@ use chrono::NaiveDate;
 
 use std::collections::HashMap;
 
+use crate::id::RuleId;
 use crate::model::EventKind;
 use crate::policy::expr::Expr;
 use crate::policy::expr::check::{Cmp, Lit, Node, slot};
-use crate::policy::{Body, Param, Rule, RuleKind, RuleVersion, Scope, Transition};
+use crate::policy::{
+    Behaviour, Body, Param, Rule, RuleKind, RuleVersion, Scope, Severity, Transition,
+};
 
 /// What a rule of the main loop (accountability and avoidance) is bound to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +98,54 @@ pub(crate) struct Plan {
     /// For each rule: its place among the policy's rules ordered by id,
     /// which is the order of an answer's trace.
     pub trace_rank: Vec<usize>,
+    /// For each rule, for each of its versions: the consequence rules that
+    /// may follow a finding of it, as bits by position in `consequences`
+    /// (bit `j` for the `j`th, the first 64 only). A bit is clear only when
+    /// the consequence rule has one version, whose `on_rules`,
+    /// `on_behaviours` and `min_severity` refuse the finding's rule,
+    /// behaviour and severity ([`follows`]), which the finding's rule
+    /// version decides; a consequence rule of several versions may follow
+    /// any finding. `0` for a version that finds nothing (not an avoidance).
+    pub may_follow: Vec<Vec<u64>>,
+    /// For each consequence rule, by position in `consequences`: whether
+    /// its bit in `may_follow` decides, alone, whether a finding passes its
+    /// `on_rules`, `on_behaviours` and `min_severity` (it has one version
+    /// and is one of the first 64).
+    pub follow_decided: Vec<bool>,
+}
+
+/// Whether a consequence version's `on_rules`, `on_behaviours` and
+/// `min_severity` let a finding of `rule`, `behaviour` and `severity`
+/// through (each empty or absent lets any through). `false` for a body that
+/// is not a consequence.
+pub(crate) fn follows(
+    body: &Body,
+    rule: &RuleId,
+    behaviour: Behaviour,
+    severity: Severity,
+) -> bool {
+    match body {
+        Body::Consequence {
+            on_rules,
+            on_behaviours,
+            min_severity,
+            ..
+        } => {
+            (on_rules.is_empty() || on_rules.contains(rule))
+                && (on_behaviours.is_empty() || on_behaviours.contains(&behaviour))
+                && min_severity.is_none_or(|m| severity >= m)
+        }
+        _ => false,
+    }
+}
+
+/// The bit of the consequence rule at position `j` of
+/// [`Plan::consequences`] in [`Plan::may_follow`], `0` past the 64th.
+pub(crate) fn follow_bit(j: usize) -> u64 {
+    u32::try_from(j)
+        .ok()
+        .and_then(|j| 1u64.checked_shl(j))
+        .unwrap_or(0)
 }
 
 impl Plan {
@@ -198,6 +249,42 @@ impl Plan {
                 *r = place;
             }
         }
+        // A consequence rule of one version decides its filter for every
+        // finding of a rule version here.
+        let decided: Vec<Option<&RuleVersion>> = consequences
+            .iter()
+            .enumerate()
+            .map(
+                |(j, &ci)| match rules.get(ci).map(|c| c.versions.as_slice()) {
+                    Some([only]) if follow_bit(j) != 0 => Some(only),
+                    _ => None,
+                },
+            )
+            .collect();
+        let may_follow = rules
+            .iter()
+            .map(|r| {
+                r.versions
+                    .iter()
+                    .map(|v| {
+                        let Body::Avoidance {
+                            behaviour,
+                            severity,
+                            ..
+                        } = &v.body
+                        else {
+                            return 0;
+                        };
+                        decided.iter().enumerate().fold(0u64, |m, (j, d)| {
+                            let may =
+                                d.is_none_or(|c| follows(&c.body, &r.id, *behaviour, *severity));
+                            if may { m | follow_bit(j) } else { m }
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let follow_decided = decided.iter().map(Option::is_some).collect();
         Plan {
             exceptions,
             consequences,
@@ -207,6 +294,8 @@ impl Plan {
             param_epochs,
             memo_widths: (0, 0),
             trace_rank,
+            may_follow,
+            follow_decided,
         }
     }
 
@@ -695,6 +784,77 @@ mod tests {
         assert_eq!(defeatable("acc.assignee"), Some(true));
         assert_eq!(defeatable("acc.collective_members"), Some(true));
         assert_eq!(defeatable("acc.head"), Some(false));
+    }
+
+    /// `Plan::may_follow` of the bundled policy, whose consequence rules
+    /// each have one version: a finding of `avoid.no_reply` (moderate,
+    /// `late_or_vague_reply`) may have `csq.deemed_consent`, which names
+    /// it, and `csq.self_criticism`, not `csq.apology` (which names another
+    /// rule), `csq.grade_cap` (other behaviours) or `csq.discipline`
+    /// (serious only); a minor `avoid.proposal_without_recommendation` may
+    /// have `csq.reminder` and not `csq.self_criticism`.
+    #[test]
+    fn the_consequences_a_finding_may_have_are_decided_at_load() {
+        let Ok(p) = Policy::bundled() else {
+            panic!("the bundled policy loads");
+        };
+        let plan = &p.plan;
+        assert_eq!(plan.follow_decided, vec![true; plan.consequences.len()]);
+        let rule = |id: &str| p.rules.iter().position(|r| r.id.as_str() == id);
+        let may = |finding: &str, csq: &str| {
+            let j = plan
+                .consequences
+                .iter()
+                .position(|&c| Some(c) == rule(csq))
+                .map_or(0, follow_bit);
+            let bits = rule(finding)
+                .and_then(|i| plan.may_follow.get(i))
+                .and_then(|v| v.first())
+                .copied()
+                .unwrap_or(0);
+            j != 0 && bits & j != 0
+        };
+        assert!(may("avoid.no_reply", "csq.deemed_consent"));
+        assert!(may("avoid.no_reply", "csq.self_criticism"));
+        assert!(!may("avoid.no_reply", "csq.apology"));
+        assert!(!may("avoid.no_reply", "csq.grade_cap"));
+        assert!(!may("avoid.no_reply", "csq.discipline"));
+        assert!(may("avoid.proposal_without_recommendation", "csq.reminder"));
+        assert!(!may(
+            "avoid.proposal_without_recommendation",
+            "csq.self_criticism"
+        ));
+        // Accountability rules find nothing.
+        assert!(!may("acc.head", "csq.reminder"));
+        // Each bit, for each version of each avoidance rule, is `follows`.
+        for (ri, r) in p.rules.iter().enumerate() {
+            for (vi, v) in r.versions.iter().enumerate() {
+                let Body::Avoidance {
+                    behaviour,
+                    severity,
+                    ..
+                } = &v.body
+                else {
+                    continue;
+                };
+                for (j, &ci) in plan.consequences.iter().enumerate() {
+                    let Some(c) = p.rules.get(ci).and_then(|c| c.versions.first()) else {
+                        continue;
+                    };
+                    let bit = plan
+                        .may_follow
+                        .get(ri)
+                        .and_then(|m| m.get(vi))
+                        .map_or(0, |m| m & follow_bit(j));
+                    assert_eq!(
+                        bit != 0,
+                        follows(&c.body, &r.id, *behaviour, *severity),
+                        "{} {j}",
+                        r.id
+                    );
+                }
+            }
+        }
     }
 
     /// Checks `Plan::params_at`, and a cursor asked in several orders,
