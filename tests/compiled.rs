@@ -469,6 +469,96 @@ fn parts_tested_once_per_rule_give_what_the_interpreter_gives() {
     );
 }
 
+/// Parts that are false, with no error, on a task with no event of one
+/// kind: an evaluation without an explanation skips a rule (of one version,
+/// with no explanation) whose `when` needs such a part, before parts that
+/// cannot fail (`plan::needs`). `K` stands for the kind: one no generated
+/// task has (`signed`), one some have (`transferred_sideways`), one most
+/// have (`proposal_submitted`).
+const NEED_PARTS: &[&str] = &[
+    "exists(x in events where x.kind == \"K\")",
+    "exists(x in S.events where x.kind == \"K\" and x.actor != none)",
+    "count(x in events where x.kind == \"K\") >= 1",
+    "0 < count(x in events where x.kind == \"K\")",
+    // A count against a parameter: 1 until 2025-01-01, then 0 (`ZZ_CUT`),
+    // so that an absent kind decides it only until then;
+    "count(x in events where x.kind == \"K\") >= param.zz_cut",
+    // and against one with no value in force from that day, whose reading
+    // raises an error even when the task has no event of the kind.
+    "count(x in events where x.kind == \"K\") > param.zz_gap",
+];
+
+/// Rules whose `when` needs an event of a kind (`NEED_PARTS`) alone, after
+/// a part that cannot fail, after one that raises an error, before another
+/// part, and under `or` and `not`, in each scope: each gives the
+/// interpreter's answer, errors included, on tasks with and without the
+/// kind, before and after a parameter changes.
+#[test]
+fn rules_that_need_an_event_kind_give_what_the_interpreter_gives() {
+    let forms = [
+        "P",
+        "S.assignee != none and P",
+        // Fails for every step but the first: the error is kept.
+        "S.index + 9223372036854775807 > 0 and P",
+        "P and S.kind == \"advise\"",
+        "P or S.kind == \"advise\"",
+        "not P",
+    ];
+    let kinds = ["signed", "transferred_sideways", "proposal_submitted"];
+    let mut rules = String::new();
+    for (i, part) in NEED_PARTS.iter().enumerate() {
+        for (f, form) in forms.iter().enumerate() {
+            for (k, kind) in kinds.iter().enumerate() {
+                for (scope, (_, s)) in SCOPES.iter().enumerate() {
+                    let when = form.replace('P', &part.replace('K', kind)).replace('S', s);
+                    rules += &rule_text(
+                        &format!("zz.need_{i}_{f}_{k}_{scope}"),
+                        scope,
+                        &when,
+                        0,
+                        Some(0),
+                    );
+                }
+            }
+        }
+    }
+    let policy =
+        Policy::from_toml_str(&format!("{BUNDLED_2023}{ZZ_CUT}{rules}"), "needs.toml").unwrap();
+    let (mut fired, mut errors) = (
+        std::collections::BTreeSet::new(),
+        std::collections::BTreeSet::new(),
+    );
+    for n in 0..40 {
+        let c = case(n, n as u64 % 3);
+        for d in [120, 800] {
+            let Some((on, off)) = both(&policy, &c, day(d)) else {
+                continue;
+            };
+            assert_eq!(on, off, "task {} as of {}", c.task().id, day(d));
+            let ids = |r: &RuleId| r.as_str().strip_prefix("zz.need_").map(str::to_owned);
+            fired.extend(off.findings.iter().filter_map(|f| ids(&f.rule)));
+            errors.extend(off.errors.iter().filter_map(|e| ids(&e.rule)));
+        }
+    }
+    // Parts on a kind that some tasks have fire in every form but `not`
+    // (which fires for the kind no task has).
+    for (i, _) in NEED_PARTS.iter().enumerate() {
+        for f in 0..forms.len() {
+            let k = if f == forms.len() - 1 { 0 } else { 2 };
+            assert!(
+                fired
+                    .iter()
+                    .any(|r| r.starts_with(&format!("{i}_{f}_{k}_"))),
+                "zz.need_{i}_{f}_{k}_* never fired"
+            );
+        }
+    }
+    // The errors of the part before, and of the parameter with no value,
+    // are raised on the kind no task has.
+    assert!(errors.iter().any(|r| r.starts_with("0_2_0_")), "{errors:?}");
+    assert!(errors.iter().any(|r| r.starts_with("5_0_0_")), "{errors:?}");
+}
+
 /// Consequence rules of every filter (`on_rules`, `on_behaviours`,
 /// `min_severity`, each empty or not, and a `when` on the finding), more
 /// than 64 of them, over the 2025-26 overlay, whose consequence rules have

@@ -881,6 +881,17 @@ impl<'p> Evaluator<'p> {
             let mut first_false: Option<&'static str> = None;
             let mut error: Option<String> = None;
             let only = self.only_if(rule, m.single);
+            // Without an explanation, a rule whose one version's `when`
+            // needs an event of a kind the task has none of (see
+            // `plan::needs`) is skipped: it is false for every binding.
+            if !EXPLAIN
+                && only.is_some()
+                && (m.needs & !kinds != 0
+                    || m.param_need
+                        .is_some_and(|n| n.unmet(kinds, params.at(end.min(as_of)))))
+            {
+                continue;
+            }
             // Without an explanation, the parts of a rule's `when` that the
             // binding cannot change are tested once (see `Code::test_prefix`):
             // when false, no binding fires and the rule is done (its trace,

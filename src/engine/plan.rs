@@ -11,6 +11,7 @@ use crate::id::RuleId;
 use crate::model::EventKind;
 use crate::policy::expr::Expr;
 use crate::policy::expr::check::{Cmp, Lit, Node, slot};
+use crate::policy::expr::syntax::Quant;
 use crate::policy::{
     Behaviour, Body, Param, Rule, RuleKind, RuleVersion, Scope, Severity, Transition,
 };
@@ -47,11 +48,146 @@ pub(crate) struct MainRule {
     /// Whether some exception names it ([`Plan::defeaters`]): only then
     /// are its accountability entries kept for the exceptions' pass.
     pub defeatable: bool,
+    /// The event kinds without an event of each of which the `when` of its
+    /// one version ([`MainRule::single`]) is false, without an error, for
+    /// every binding, as bits (see [`needs`]); `0` for a rule of several
+    /// versions. Without an explanation, a rule one of whose bits the task
+    /// has not is skipped.
+    pub needs: u32,
+    /// A need that also rests on a parameter's value (see [`ParamNeed`]).
+    pub param_need: Option<ParamNeed>,
     /// The event kinds it can bind, as bits (see `ValidCase::event_kinds`):
     /// one for a rule of one kind, none for [`Binds::Nothing`], [`ALWAYS`]
     /// for the others. Without an explanation, a rule none of whose bits
     /// the task has (its kinds, and `ALWAYS`) is skipped.
     pub kinds: u32,
+}
+
+/// A count of the events of one kind compared with a parameter
+/// (`count(x in events where x.kind == "K" …) >= param.p`, or `>`): with no
+/// event of the kind, the count is 0 and the comparison false when the
+/// parameter's value in force is at least `min` (1 for `>=`, 0 for `>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ParamNeed {
+    /// The kind's bit.
+    pub kind: u32,
+    /// The parameter, by position.
+    pub param: usize,
+    /// The least value for which no event of the kind makes the comparison false.
+    pub min: i64,
+}
+
+impl ParamNeed {
+    /// Whether the need is not met: the task has no event of the kind (in
+    /// `kinds`) and the parameter's value in force (`values`) is at least
+    /// `min`. Not met when the parameter has no value, whose reading would
+    /// raise an error.
+    #[inline]
+    pub(crate) fn unmet(&self, kinds: u32, values: &[Option<i64>]) -> bool {
+        kinds & self.kind == 0
+            && values
+                .get(self.param)
+                .copied()
+                .flatten()
+                .is_some_and(|v| v >= self.min)
+    }
+}
+
+/// What a condition needs to be true: the bits of the event kinds without
+/// an event of each of which it is false, and (the first found) a count of
+/// one kind's events compared with a parameter ([`ParamNeed`]). Only parts
+/// that are false with no error when the task has no event of the kind
+/// count: `exists` over the events of one kind (or a step's events of one
+/// kind), and a count of them compared, `>` or `>=`, with a literal or a
+/// parameter that makes 0 fail; in a chain of `and`s, only the parts
+/// before which every part cannot raise an error (as `Code::test_prefix`),
+/// since a part that raises one makes the condition an error, not false.
+/// `or`, `not` and every other form need nothing.
+pub(crate) fn needs(e: &Expr) -> (u32, Option<ParamNeed>) {
+    let kind_bit = |k: usize| {
+        u32::try_from(k)
+            .ok()
+            .and_then(|k| 1u32.checked_shl(k))
+            .filter(|b| *b < ALWAYS)
+    };
+    // The kind whose events (all, or a step's) `src` is, if reading it cannot fail.
+    let kind_of = |src: &Expr| match &src.node {
+        Node::KindEvents(k) => kind_bit(*k),
+        Node::StepKindEvents(b, k) if super::eval::infallible(b) => kind_bit(*k),
+        _ => None,
+    };
+    // A count of one kind's events, seen through a shared value.
+    fn count_of(e: &Expr) -> Option<&Expr> {
+        match &e.node {
+            Node::Memo(_, inner) => count_of(inner),
+            Node::Quant(Quant::Count, _, src, _) => Some(src),
+            _ => None,
+        }
+    }
+    match &e.node {
+        Node::Memo(_, inner) => needs(inner),
+        Node::Quant(Quant::Exists, _, src, _) => (kind_of(src).unwrap_or(0), None),
+        Node::Cmp(op, a, b) => {
+            // `count OP y`, or `y OP count` turned round.
+            let (op, count, y) = match (count_of(a), count_of(b)) {
+                (Some(src), _) => (*op, src, b),
+                (None, Some(src)) => match op {
+                    Cmp::Lt => (Cmp::Gt, src, a),
+                    Cmp::Le => (Cmp::Ge, src, a),
+                    _ => return (0, None),
+                },
+                _ => return (0, None),
+            };
+            let (Some(kind), Some(min)) = (
+                kind_of(count),
+                match op {
+                    Cmp::Gt => Some(0),
+                    Cmp::Ge => Some(1),
+                    _ => None,
+                },
+            ) else {
+                return (0, None);
+            };
+            match &y.node {
+                Node::Lit(Lit::Int(n)) if *n >= min => (kind, None),
+                Node::Param(param) => (
+                    0,
+                    Some(ParamNeed {
+                        kind,
+                        param: *param,
+                        min,
+                    }),
+                ),
+                _ => (0, None),
+            }
+        }
+        Node::And(..) => {
+            let mut parts = Vec::new();
+            and_parts(e, &mut parts);
+            let (mut bits, mut param) = (0, None);
+            for p in parts {
+                let (b, q) = needs(p);
+                bits |= b;
+                param = param.or(q);
+                if !super::eval::infallible(p) {
+                    break;
+                }
+            }
+            (bits, param)
+        }
+        _ => (0, None),
+    }
+}
+
+/// The parts of a chain of `and`s, in order.
+fn and_parts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match &e.node {
+        Node::And(a, b) => {
+            and_parts(a, out);
+            and_parts(b, out);
+        }
+        _ => out.push(e),
+    }
 }
 
 /// The bit of [`MainRule::kinds`] that every task has: that of the rules
@@ -219,6 +355,18 @@ impl Plan {
                 binds,
                 reads_params,
                 single: single_by_act(r),
+                needs: match r.versions.as_slice() {
+                    [v] if single_by_act(r) => v.when.as_ref().map_or(0, |w| needs(&w.expr).0),
+                    _ => 0,
+                },
+                // Tested against the values in force on the binding's date:
+                // only for a rule bound to the task, which has one binding.
+                param_need: match r.versions.as_slice() {
+                    [v] if single_by_act(r) && binds == Binds::Task => {
+                        v.when.as_ref().and_then(|w| needs(&w.expr).1)
+                    }
+                    _ => None,
+                },
                 defeatable: defeaters.get(ix).is_some_and(|d| !d.is_empty()),
                 kinds: match binds {
                     Binds::EventsOfKind(k) => 1u32.checked_shl(k as u32).unwrap_or(ALWAYS),
@@ -784,6 +932,169 @@ mod tests {
         assert_eq!(defeatable("acc.assignee"), Some(true));
         assert_eq!(defeatable("acc.collective_members"), Some(true));
         assert_eq!(defeatable("acc.head"), Some(false));
+    }
+
+    /// The needs of the bundled policy's main rules (`needs`): the rules
+    /// whose `when` is an `exists` over, or a count compared with a
+    /// parameter of, one kind's events, and no others.
+    #[test]
+    fn the_bundled_rules_need_the_event_kinds_their_conditions_require() {
+        let Ok(p) = Policy::bundled() else {
+            panic!("the bundled policy loads");
+        };
+        let kind = |n: &str| {
+            EventKind::NAMES
+                .iter()
+                .position(|k| *k == n)
+                .map_or(0, |k| 1u32 << k)
+        };
+        let param = |n: &str| p.params.iter().position(|x| x.name == n);
+        let mut seen = Vec::new();
+        for m in &p.plan.main {
+            let Some(r) = p.rules.get(m.ix) else { continue };
+            if m.needs != 0 || m.param_need.is_some() {
+                let need = m.param_need.map(|n| (n.kind, Some(n.param), n.min));
+                seen.push((r.id.as_str(), m.needs, need));
+            }
+        }
+        // `exists(x in step.events where x.kind == "signed" and …)`.
+        let signed = ("acc.delegator", kind("signed"), None);
+        // `count(…) >= param.p` needs one event; `count(…) > param.p` too
+        // while the value is not negative.
+        let counted = |rule, k, p, min| (rule, 0, Some((kind(k), param(p), min)));
+        assert_eq!(
+            seen,
+            [
+                signed,
+                counted(
+                    "avoid.bare_extensions",
+                    "deadline_extended",
+                    "bare_extensions",
+                    1
+                ),
+                counted(
+                    "avoid.consultation_rounds",
+                    "consultation_requested",
+                    "max_consultation_rounds",
+                    0
+                ),
+                counted(
+                    "avoid.dossier_repeat_supplement",
+                    "supplement_requested",
+                    "max_supplement_requests",
+                    0
+                ),
+                counted(
+                    "avoid.ping_pong",
+                    "transferred_sideways",
+                    "ping_pong_hops",
+                    1
+                ),
+            ]
+        );
+    }
+
+    /// `needs` of the `when` of a task rule (`for = "task"`) or a step rule
+    /// added to the bundled policy: the kinds' names and the parameter
+    /// need's kind, parameter and least value.
+    fn needs_of(
+        scope: &str,
+        when: &str,
+    ) -> (Vec<&'static str>, Option<(&'static str, String, i64)>) {
+        let rule = format!(
+            "\n[[rule]]\nid = \"zz.need\"\nkind = \"avoidance\"\nlabel_vi = \"x\"\nlabel_en = \"x\"\n\
+             cite = {{ source = \"cd280\" }}\nfor = \"{scope}\"\nwhen = '''{when}'''\n\
+             who = \"task.assigned_by\"\nbehaviour = \"upward_push\"\nseverity = \"minor\"\n"
+        );
+        let text = format!("{}{rule}", crate::policy::BUNDLED_2023);
+        let p = match Policy::from_toml_str(&text, "needs.toml") {
+            Ok(p) => p,
+            Err(e) => panic!("{when}: {e}"),
+        };
+        let Some(m) = p.plan.main.iter().find(|m| {
+            p.rules
+                .get(m.ix)
+                .is_some_and(|r| r.id.as_str() == "zz.need")
+        }) else {
+            panic!("zz.need is a main rule");
+        };
+        let names = |bits: u32| -> Vec<&'static str> {
+            EventKind::NAMES
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| bits & (1 << i) != 0)
+                .map(|(_, n)| *n)
+                .collect()
+        };
+        let param = m.param_need.map(|n| {
+            let name = p
+                .params
+                .get(n.param)
+                .map(|x| x.name.clone())
+                .unwrap_or_default();
+            (names(n.kind).first().copied().unwrap_or(""), name, n.min)
+        });
+        (names(m.needs), param)
+    }
+
+    #[test]
+    fn a_condition_needs_the_kinds_it_is_false_without() {
+        let none = (vec![], None);
+        let signed = |p| (vec!["signed"], p);
+        // `exists` over one kind's events, all or a step's.
+        let e = r#"exists(x in events where x.kind == "signed")"#;
+        assert_eq!(needs_of("task", e), signed(None));
+        let s = r#"exists(x in step.events where x.kind == "signed" and x.delegation != none)"#;
+        assert_eq!(needs_of("step", s), signed(None));
+        // Its turn, `all`, and an `or` need nothing.
+        assert_eq!(needs_of("task", &format!("not {e}")), none);
+        assert_eq!(
+            needs_of("task", r#"all(x in events where x.kind == "signed")"#),
+            none
+        );
+        assert_eq!(needs_of("task", &format!("{e} or task.novel")), none);
+        // In an `and`: after parts that cannot fail, not after one that can.
+        assert_eq!(
+            needs_of("task", &format!("task.novel and {e}")),
+            signed(None)
+        );
+        let both = format!(r#"{e} and exists(x in events where x.kind == "vote")"#);
+        assert_eq!(needs_of("task", &both), (vec!["signed", "vote"], None));
+        let fallible = format!("task.late_days > param.idle_days and {e}");
+        assert_eq!(needs_of("task", &fallible), none);
+        let arithmetic = format!("task.late_days + 1 > 2 and {e}");
+        assert_eq!(needs_of("task", &arithmetic), none);
+        // A count compared with a literal that 0 fails, either way round.
+        let c = r#"count(x in events where x.kind == "signed")"#;
+        assert_eq!(needs_of("task", &format!("{c} > 0")), signed(None));
+        assert_eq!(needs_of("task", &format!("{c} >= 1")), signed(None));
+        assert_eq!(needs_of("task", &format!("0 < {c}")), signed(None));
+        assert_eq!(needs_of("task", &format!("1 <= {c}")), signed(None));
+        assert_eq!(needs_of("task", &format!("{c} >= 0")), none);
+        assert_eq!(needs_of("task", &format!("{c} == 1")), none);
+        assert_eq!(needs_of("task", &format!("{c} < 2")), none);
+        // With a parameter: the least value that makes 0 fail.
+        let p = |min| Some(("signed", "idle_days".to_string(), min));
+        assert_eq!(
+            needs_of("task", &format!("{c} >= param.idle_days")),
+            (vec![], p(1))
+        );
+        assert_eq!(
+            needs_of("task", &format!("{c} > param.idle_days")),
+            (vec![], p(0))
+        );
+        assert_eq!(
+            needs_of("task", &format!("param.idle_days < {c}")),
+            (vec![], p(0))
+        );
+        // Only a rule bound to the task tests a parameter's value.
+        assert_eq!(needs_of("step", &format!("{c} >= param.idle_days")), none);
+        // A count of any event, or of a list, needs nothing.
+        assert_eq!(
+            needs_of("task", "count(x in events where x.index > 2) > 0"),
+            none
+        );
+        assert_eq!(needs_of("task", "len(task.stakeholders) > 0"), none);
     }
 
     /// `Plan::may_follow` of the bundled policy, whose consequence rules

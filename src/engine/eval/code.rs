@@ -113,7 +113,7 @@ fn reads_binding(e: &Expr) -> bool {
 /// it builds (which may pass `u32::MAX` items in one evaluation) and no
 /// calendar function (a date outside the calendar, a negative number of
 /// working days).
-fn infallible(e: &Expr) -> bool {
+pub(crate) fn infallible(e: &Expr) -> bool {
     let own = match &e.node {
         Node::Add(..)
         | Node::Sub(..)
