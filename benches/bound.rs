@@ -21,7 +21,10 @@
 //! it runs (see `rr_mode`).
 //! With `BOUND_IR`, `BOUND_WITHOUT=RULES` leaves rules out of the engine's
 //! policy (see `policy_without`), for what each rule costs
-//! (`benches/tools/rule_cost.py`).
+//! (`benches/tools/rule_cost.py`); with `BOUND_RR`, for what a rule or a
+//! group of rules (`csq.*`, `exc.*`) costs in wall-clock, the engine forms
+//! then run the policy without them, unchecked against the hand-written
+//! rules, which keep them.
 //!
 //! The hand-written form is what a programmer would write for this one policy:
 //! one pass over the events for the derived facts (as `src/engine/facts.rs`),
@@ -1966,8 +1969,20 @@ fn ir_mode(reps: usize) {
 /// form already at the cache's capacity pays misses, and its time shows how
 /// close to that capacity it runs (`BENCHMARKS.md`, "Why two targets are
 /// missed"). Without it (or with 0) the forms are timed as they are.
+///
+/// `BOUND_WITHOUT=RULES` (as for `BOUND_IR`, see [`policy_without`]) runs
+/// the engine forms, and the throughput's, on the policy without those
+/// rules, unchecked: the time of a rule or a group of rules (`csq.*`,
+/// `exc.*`) is the engine's with them less its time without them, each
+/// against the same hand-written rules in its own run.
 fn rr_mode(rounds: usize) {
     let Ok(policy) = Policy::bundled() else {
+        return;
+    };
+    // `BOUND_WITHOUT`: the engine without some rules, which the hand-written
+    // rules keep, so the forms are not checked against each other.
+    let checked = std::env::var_os("BOUND_WITHOUT").is_none();
+    let Some(policy) = without(policy) else {
         return;
     };
     let chase = std::env::var("BOUND_CHASE")
@@ -1992,7 +2007,9 @@ fn rr_mode(rounds: usize) {
         let Some(case) = generated(n, 2..3).into_iter().next() else {
             continue;
         };
-        check(&policy, &[("generated", &case, bench_as_of())]);
+        if checked {
+            check(&policy, &[("generated", &case, bench_as_of())]);
+        }
         // Each form's walk (`BOUND_CHASE`), its own, so that no form's
         // lines are warmed by another's.
         let walks = [Chase::new(chase), Chase::new(chase), Chase::new(chase)];
