@@ -8,7 +8,7 @@
 use std::cell::Cell;
 
 mod code;
-pub(crate) use code::{Code, compile, infallible};
+pub(crate) use code::{Code, compile, infallible, spine};
 
 use chrono::NaiveDate;
 

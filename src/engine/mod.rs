@@ -1456,11 +1456,15 @@ impl<'p> Evaluator<'p> {
         // the findings it was tried on), a rule whose filter the plan
         // decides is tried only on the findings it lets through, and not at
         // all when it lets none of the standing ones through.
-        let standing_follow = views
-            .iter()
-            .zip(findings.iter())
-            .filter(|(_, f)| f.stands())
-            .fold(0u64, |m, (v, _)| m | v.may_follow);
+        let standing_follow = if EXPLAIN {
+            u64::MAX
+        } else {
+            views
+                .iter()
+                .zip(findings.iter())
+                .filter(|(_, f)| f.stands())
+                .fold(0u64, |m, (v, _)| m | v.may_follow)
+        };
         let indexed = |(j, ri): (usize, &usize)| rules.get(*ri).map(|r| (j, *ri, r));
         for (j, ri, rule) in plan.consequences.iter().enumerate().filter_map(indexed) {
             let bit = plan::follow_bit(j);

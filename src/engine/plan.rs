@@ -163,7 +163,7 @@ pub(crate) fn needs(e: &Expr) -> (u32, Option<ParamNeed>) {
         }
         Node::And(..) => {
             let mut parts = Vec::new();
-            and_parts(e, &mut parts);
+            super::eval::spine(e, &mut parts);
             let (mut bits, mut param) = (0, None);
             for p in parts {
                 let (b, q) = needs(p);
@@ -176,17 +176,6 @@ pub(crate) fn needs(e: &Expr) -> (u32, Option<ParamNeed>) {
             (bits, param)
         }
         _ => (0, None),
-    }
-}
-
-/// The parts of a chain of `and`s, in order.
-fn and_parts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
-    match &e.node {
-        Node::And(a, b) => {
-            and_parts(a, out);
-            and_parts(b, out);
-        }
-        _ => out.push(e),
     }
 }
 
@@ -350,29 +339,30 @@ impl Plan {
             .zip(&reads_params)
             .enumerate()
             .filter(|(_, ((_, b), _))| **b != Binds::Skip)
-            .map(|(ix, ((r, &binds), &reads_params))| MainRule {
-                ix,
-                binds,
-                reads_params,
-                single: single_by_act(r),
-                needs: match r.versions.as_slice() {
-                    [v] if single_by_act(r) => v.when.as_ref().map_or(0, |w| needs(&w.expr).0),
-                    _ => 0,
-                },
-                // Tested against the values in force on the binding's date:
-                // only for a rule bound to the task, which has one binding.
-                param_need: match r.versions.as_slice() {
-                    [v] if single_by_act(r) && binds == Binds::Task => {
-                        v.when.as_ref().and_then(|w| needs(&w.expr).1)
+            .map(|(ix, ((r, &binds), &reads_params))| {
+                // Of the one version's `when`; none for several versions.
+                let (needs, param_need) = match r.versions.as_slice() {
+                    [v] if single_by_act(r) => {
+                        v.when.as_ref().map_or((0, None), |w| needs(&w.expr))
                     }
-                    _ => None,
-                },
-                defeatable: defeaters.get(ix).is_some_and(|d| !d.is_empty()),
-                kinds: match binds {
-                    Binds::EventsOfKind(k) => 1u32.checked_shl(k as u32).unwrap_or(ALWAYS),
-                    Binds::Nothing => 0,
-                    _ => ALWAYS,
-                },
+                    _ => (0, None),
+                };
+                MainRule {
+                    ix,
+                    binds,
+                    reads_params,
+                    single: single_by_act(r),
+                    needs,
+                    // Tested against the values in force on the binding's date:
+                    // only for a rule bound to the task, which has one binding.
+                    param_need: param_need.filter(|_| binds == Binds::Task),
+                    defeatable: defeaters.get(ix).is_some_and(|d| !d.is_empty()),
+                    kinds: match binds {
+                        Binds::EventsOfKind(k) => 1u32.checked_shl(k as u32).unwrap_or(ALWAYS),
+                        Binds::Nothing => 0,
+                        _ => ALWAYS,
+                    },
+                }
             })
             .collect();
         let mut starts: Vec<NaiveDate> = params

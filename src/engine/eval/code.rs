@@ -393,7 +393,7 @@ where
 }
 
 /// The parts of a chain of `and`s, in order.
-fn spine<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+pub(crate) fn spine<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
     if let Node::And(a, b) = &e.node {
         spine(a, out);
         spine(b, out);
