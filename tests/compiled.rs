@@ -265,6 +265,33 @@ fn both(
     Some((unexplained(on), off))
 }
 
+/// Each answer of `policy` without an explanation on the first `tasks`
+/// generated tasks (task `n` with seed `n % seeds`), as of each of `days`,
+/// once it is checked to be the explained answer: `f` is given each, and
+/// the number compared is returned. An as-of date outside the policy's
+/// dates is passed over.
+fn each_answer(
+    policy: &Policy,
+    tasks: usize,
+    seeds: u64,
+    days: &[i64],
+    mut f: impl FnMut(&Determination),
+) -> usize {
+    let mut compared = 0;
+    for n in 0..tasks {
+        let c = case(n, n as u64 % seeds);
+        for &d in days {
+            let Some((on, off)) = both(policy, &c, day(d)) else {
+                continue;
+            };
+            assert_eq!(on, off, "task {} as of {}", c.task().id, day(d));
+            compared += 1;
+            f(&off);
+        }
+    }
+    compared
+}
+
 /// Every part alone, in every scope, with the `who` and evidence
 /// expressions in turn: each must load, the answers must be the same both
 /// ways, run-time errors and their messages included, and most of the
@@ -292,24 +319,15 @@ fn every_part_gives_what_the_interpreter_gives() {
     }
     let policy = Policy::from_toml_str(&format!("{BUNDLED_2023}{rules}"), "parts.toml").unwrap();
     let (mut fired, mut errors) = (std::collections::BTreeSet::new(), 0usize);
-    let mut compared = 0;
-    for n in 0..60 {
-        let c = case(n, n as u64 % 5);
-        for d in [120, 400, 800] {
-            let Some((on, off)) = both(&policy, &c, day(d)) else {
-                continue;
-            };
-            assert_eq!(on, off, "task {} as of {}", c.task().id, day(d));
-            compared += 1;
-            errors += off.errors.len();
-            fired.extend(
-                off.findings
-                    .iter()
-                    .filter_map(|f| f.rule.as_str().strip_prefix("zz."))
-                    .map(str::to_owned),
-            );
-        }
-    }
+    let compared = each_answer(&policy, 60, 5, &[120, 400, 800], |off| {
+        errors += off.errors.len();
+        fired.extend(
+            off.findings
+                .iter()
+                .filter_map(|f| f.rule.as_str().strip_prefix("zz."))
+                .map(str::to_owned),
+        );
+    });
     assert!(compared > 150, "{compared} answers compared");
     // The errors are raised, and most parts fire somewhere (some, such as a
     // task's unit among its own stakeholders, hold on no generated task),
@@ -427,31 +445,24 @@ fn parts_tested_once_per_rule_give_what_the_interpreter_gives() {
     let mut fired = std::collections::BTreeSet::new();
     let (mut errors, mut calendar_errors, mut overflow_errors, mut parameter_errors) =
         (0usize, 0usize, 0usize, 0usize);
-    for n in 0..40 {
-        let c = case(n, n as u64 % 3);
-        for d in [120, 800] {
-            let Some((on, off)) = both(&policy, &c, day(d)) else {
-                continue;
-            };
-            assert_eq!(on, off, "task {} as of {}", c.task().id, day(d));
-            for e in &off.errors {
-                let parts: Vec<&str> = e.rule.as_str().split('_').skip(1).collect();
-                match parts.as_slice() {
-                    ["3", ..] => errors += 1,
-                    [_, "2", ..] => calendar_errors += 1,
-                    [_, "3", ..] => overflow_errors += 1,
-                    [_, "4", ..] => parameter_errors += 1,
-                    _ => {}
-                }
+    each_answer(&policy, 40, 3, &[120, 800], |off| {
+        for e in &off.errors {
+            let parts: Vec<&str> = e.rule.as_str().split('_').skip(1).collect();
+            match parts.as_slice() {
+                ["3", ..] => errors += 1,
+                [_, "2", ..] => calendar_errors += 1,
+                [_, "3", ..] => overflow_errors += 1,
+                [_, "4", ..] => parameter_errors += 1,
+                _ => {}
             }
-            fired.extend(
-                off.findings
-                    .iter()
-                    .filter_map(|f| f.rule.as_str().strip_prefix("zz.prefix_"))
-                    .filter_map(|r| r.split('_').next().map(str::to_owned)),
-            );
         }
-    }
+        fired.extend(
+            off.findings
+                .iter()
+                .filter_map(|f| f.rule.as_str().strip_prefix("zz.prefix_"))
+                .filter_map(|r| r.split('_').next().map(str::to_owned)),
+        );
+    });
     assert!(errors > 0, "the task-only part's error was not raised");
     assert!(calendar_errors > 0, "the calendar's error was not raised");
     assert!(
@@ -528,18 +539,11 @@ fn rules_that_need_an_event_kind_give_what_the_interpreter_gives() {
         std::collections::BTreeSet::new(),
         std::collections::BTreeSet::new(),
     );
-    for n in 0..40 {
-        let c = case(n, n as u64 % 3);
-        for d in [120, 800] {
-            let Some((on, off)) = both(&policy, &c, day(d)) else {
-                continue;
-            };
-            assert_eq!(on, off, "task {} as of {}", c.task().id, day(d));
-            let ids = |r: &RuleId| r.as_str().strip_prefix("zz.need_").map(str::to_owned);
-            fired.extend(off.findings.iter().filter_map(|f| ids(&f.rule)));
-            errors.extend(off.errors.iter().filter_map(|e| ids(&e.rule)));
-        }
-    }
+    let ids = |r: &RuleId| r.as_str().strip_prefix("zz.need_").map(str::to_owned);
+    each_answer(&policy, 40, 3, &[120, 800], |off| {
+        fired.extend(off.findings.iter().filter_map(|f| ids(&f.rule)));
+        errors.extend(off.errors.iter().filter_map(|e| ids(&e.rule)));
+    });
     // Parts on a kind that some tasks have fire in every form but `not`
     // (which fires for the kind no task has).
     for (i, _) in NEED_PARTS.iter().enumerate() {
@@ -607,23 +611,15 @@ fn consequences_of_every_filter_give_what_the_interpreter_gives() {
             "vn-2025.overlay.toml",
         )
         .unwrap();
-    let (mut fired, mut compared) = (std::collections::BTreeSet::new(), 0);
-    for n in 0..60 {
-        let c = case(n, n as u64 % 5);
-        for d in [120, 560, 800] {
-            let Some((on, off)) = both(&policy, &c, day(d)) else {
-                continue;
-            };
-            assert_eq!(on, off, "task {} as of {}", c.task().id, day(d));
-            compared += 1;
-            fired.extend(
-                off.consequences
-                    .iter()
-                    .filter_map(|x| x.rule.as_str().strip_prefix("zz.csq_"))
-                    .map(str::to_owned),
-            );
-        }
-    }
+    let mut fired = std::collections::BTreeSet::new();
+    let compared = each_answer(&policy, 60, 5, &[120, 560, 800], |off| {
+        fired.extend(
+            off.consequences
+                .iter()
+                .filter_map(|x| x.rule.as_str().strip_prefix("zz.csq_"))
+                .map(str::to_owned),
+        );
+    });
     assert!(compared > 150, "{compared} answers compared");
     // Rules past the 64th fire too; and some filters let nothing through.
     assert!(fired.iter().any(|r| r.as_str() >= "64"), "{fired:?}");
@@ -680,21 +676,14 @@ fn chains_of_and_are_tested_in_their_order() {
     }
     let policy = Policy::from_toml_str(&format!("{BUNDLED_2023}{rules}"), "chains.toml").unwrap();
     let (mut errors, mut fired) = (std::collections::BTreeSet::new(), 0usize);
-    for n in 0..30 {
-        let c = case(n, n as u64 % 3);
-        for d in [120, 800] {
-            let Some((on, off)) = both(&policy, &c, day(d)) else {
-                continue;
-            };
-            assert_eq!(on, off, "task {} as of {}", c.task().id, day(d));
-            errors.extend(off.errors.iter().map(|e| e.rule.as_str().to_owned()));
-            fired += off
-                .findings
-                .iter()
-                .filter(|f| f.rule.as_str().starts_with("zz.chain_"))
-                .count();
-        }
-    }
+    each_answer(&policy, 30, 3, &[120, 800], |off| {
+        errors.extend(off.errors.iter().map(|e| e.rule.as_str().to_owned()));
+        fired += off
+            .findings
+            .iter()
+            .filter(|f| f.rule.as_str().starts_with("zz.chain_"))
+            .count();
+    });
     // Some chains raise an error and some do not, on the same tasks.
     assert!(fired > 0, "no chain fired");
     assert!(!errors.is_empty(), "no chain raised an error");
