@@ -831,10 +831,13 @@ impl<'p> Evaluator<'p> {
             step: Some(i as u32),
             default_evidence: None,
         }));
+        // The task's one binding's date, on which a task rule's parameter
+        // need is tested below.
+        let task_date = end.min(as_of);
         bindings.push(Binding {
             value: V::None,
             memo_row: None,
-            act_date: end.min(as_of),
+            act_date: task_date,
             step: None,
             default_evidence: None,
         });
@@ -888,7 +891,7 @@ impl<'p> Evaluator<'p> {
                 && only.is_some()
                 && (m.needs & !kinds != 0
                     || m.param_need
-                        .is_some_and(|n| n.unmet(kinds, params.at(end.min(as_of)))))
+                        .is_some_and(|n| n.unmet(kinds, params.at(task_date))))
             {
                 continue;
             }
