@@ -568,9 +568,30 @@ fn rules_that_need_an_event_kind_give_what_the_interpreter_gives() {
 /// than 64 of them, over the 2025-26 overlay, whose consequence rules have
 /// several versions: an evaluation without an explanation tries a rule of
 /// one version among the first 64 only on the findings its filter lets
-/// through, decided at load (`Plan::may_follow`); the others as an
-/// explained one does. Each gives the interpreter's answer, before and
-/// after the overlay's dates.
+/// through, decided at load (`Plan::may_follow`), and without testing a
+/// `when` that the finding's rule, behaviour and severity decide
+/// ([`CSQ_WHENS`]); the others as an explained one does. Each gives the
+/// interpreter's answer, errors included, before and after the overlay's
+/// dates.
+/// The `when`s of the consequence rules of
+/// [`consequences_of_every_filter_give_what_the_interpreter_gives`]: none;
+/// decided by the finding's rule, behaviour or severity, alone, under
+/// `not`, in `and` and `or`, with the literal on either side; decided only
+/// after a part that cannot fail; not decided, after a part that raises an
+/// error once the task is late (whose error must be kept), or by a part
+/// that reads the rest of the finding.
+const CSQ_WHENS: &[&str] = &[
+    "",
+    "finding.severity == \"minor\"",
+    "finding.rule != \"avoid.no_proposal\" and finding.behaviour == \"no_proposal\"",
+    "\"moderate\" == finding.severity or finding.severity == none",
+    "not (finding.behaviour == \"non_decision\") and finding.date > task.received",
+    "task.late_days + 9223372036854775807 > 0 and finding.severity != \"serious\"",
+    "finding.official == finding.official or finding.rule == \"avoid.idle\"",
+    "task.late_days + 9223372036854775807 > 0 or finding.severity != \"serious\"",
+    "finding.rule == finding.rule and not (finding.severity == \"minor\")",
+];
+
 #[test]
 fn consequences_of_every_filter_give_what_the_interpreter_gives() {
     let on_rules = [
@@ -591,10 +612,10 @@ fn consequences_of_every_filter_give_what_the_interpreter_gives() {
     ];
     let mut rules = String::new();
     for i in 0..80 {
-        let when = if i % 5 == 0 {
-            "when = \"finding.severity == \\\"minor\\\"\"\n"
-        } else {
-            ""
+        // Each `when` with each filter of rules and of behaviours.
+        let when = match CSQ_WHENS[(i + i / 9) % CSQ_WHENS.len()] {
+            "" => String::new(),
+            w => format!("when = {w:?}\n"),
         };
         rules += &format!(
             "\n[[rule]]\nid = \"zz.csq_{i:02}\"\nkind = \"consequence\"\nlabel_vi = \"x\"\nlabel_en = \"x\"\n\
@@ -612,19 +633,34 @@ fn consequences_of_every_filter_give_what_the_interpreter_gives() {
         )
         .unwrap();
     let mut fired = std::collections::BTreeSet::new();
+    let mut failed = 0;
     let compared = each_answer(&policy, 60, 5, &[120, 560, 800], |off| {
         fired.extend(
             off.consequences
                 .iter()
                 .filter_map(|x| x.rule.as_str().strip_prefix("zz.csq_"))
-                .map(str::to_owned),
+                .filter_map(|n| n.parse::<usize>().ok()),
         );
+        failed += off
+            .errors
+            .iter()
+            .filter(|e| e.rule.as_str().starts_with("zz.csq_"))
+            .count();
     });
     assert!(compared > 150, "{compared} answers compared");
     // Rules past the 64th fire too; and some filters let nothing through.
-    assert!(fired.iter().any(|r| r.as_str() >= "64"), "{fired:?}");
-    assert!(fired.len() >= 40, "{fired:?}");
+    assert!(fired.iter().any(|&r| r >= 64), "{fired:?}");
+    assert!(fired.len() >= 30, "{fired:?}");
     assert!(fired.len() < 80, "{fired:?}");
+    // Each `when` holds for some finding, and the one that fails on a late
+    // task fails.
+    for (w, when) in CSQ_WHENS.iter().enumerate() {
+        assert!(
+            fired.iter().any(|&i| (i + i / 9) % CSQ_WHENS.len() == w),
+            "no rule with `{when}` fired"
+        );
+    }
+    assert!(failed > 0);
 }
 
 /// Parts of a chain of `and`s whose order decides the answer: one false

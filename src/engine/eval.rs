@@ -35,6 +35,8 @@ pub(crate) struct FindingView<'a> {
     /// The consequence rules that may follow it ([`super::plan::Plan::may_follow`]
     /// of its rule's version).
     pub may_follow: u64,
+    /// Those of them whose `when` holds for it ([`super::plan::Plan::sure_follow`]).
+    pub sure_follow: u64,
 }
 
 /// A runtime value. Values are plain data (`Copy`): the lists a condition

@@ -1323,6 +1323,12 @@ impl<'p> Evaluator<'p> {
                     .and_then(|v| v.get(rf.version))
                     .copied()
                     .unwrap_or(u64::MAX),
+                sure_follow: plan
+                    .sure_follow
+                    .get(rf.rule_ix)
+                    .and_then(|v| v.get(rf.version))
+                    .copied()
+                    .unwrap_or(0),
             });
         }
         moved_from.clear();
@@ -1483,8 +1489,11 @@ impl<'p> Evaluator<'p> {
             let only = self.only_version(rule);
             let first_of_rule = found_consequences.len();
             for (fi, f) in findings.iter().enumerate() {
-                if !f.stands() || (decided && views.get(fi).is_none_or(|v| v.may_follow & bit == 0))
-                {
+                let (may, sure) = match views.get(fi) {
+                    Some(v) if decided => (v.may_follow & bit != 0, v.sure_follow & bit != 0),
+                    _ => (!decided, false),
+                };
+                if !f.stands() || !may {
                     continue;
                 }
                 let Some((_, v)) = self.version_of(rule, only, f.act_date, as_of) else {
@@ -1514,6 +1523,7 @@ impl<'p> Evaluator<'p> {
                     set_var(&mut env.vars, 4, standing_list);
                 }
                 let ok = match &v.when {
+                    Some(_) if sure => true,
                     Some(c) => match env.test_cond::<EXPLAIN>(c) {
                         Ok(x) => x,
                         Err(_) => {

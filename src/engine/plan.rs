@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use crate::id::RuleId;
 use crate::model::EventKind;
 use crate::policy::expr::Expr;
-use crate::policy::expr::check::{Cmp, Lit, Node, slot};
+use crate::policy::expr::check::{Cmp, F, Lit, Node, slot};
 use crate::policy::expr::syntax::Quant;
 use crate::policy::{
     Behaviour, Body, Param, Rule, RuleKind, RuleVersion, Scope, Severity, Transition,
@@ -230,8 +230,15 @@ pub(crate) struct Plan {
     /// `on_behaviours` and `min_severity` refuse the finding's rule,
     /// behaviour and severity ([`follows`]), which the finding's rule
     /// version decides; a consequence rule of several versions may follow
-    /// any finding. `0` for a version that finds nothing (not an avoidance).
+    /// any finding. A bit is also clear when the rule's `when` is false for
+    /// every finding of the version ([`decided_when`]). `0` for a version
+    /// that finds nothing (not an avoidance).
     pub may_follow: Vec<Vec<u64>>,
+    /// As [`Plan::may_follow`], the bits of the consequence rules of one
+    /// version whose `when` is true for every finding of the rule version
+    /// that passes their filter ([`decided_when`]): their `when` need not
+    /// be tested.
+    pub sure_follow: Vec<Vec<u64>>,
     /// For each consequence rule, by position in `consequences`: whether
     /// its bit in `may_follow` decides, alone, whether a finding passes its
     /// `on_rules`, `on_behaviours` and `min_severity` (it has one version
@@ -261,6 +268,68 @@ pub(crate) fn follows(
                 && min_severity.is_none_or(|m| severity >= m)
         }
         _ => false,
+    }
+}
+
+/// What the `when` of a consequence gives for every finding of a rule
+/// version whose rule id, behaviour and severity are these, when they
+/// decide it: `Some` only when the condition, read with those three fields
+/// of `finding` known, is true or false whatever the rest of the finding
+/// and the task, and evaluating it could raise no error. Parts decide as
+/// the evaluation reads them: `a and b` is false when `a` is false, and
+/// when `b` is false after an `a` that cannot fail (`or` likewise with
+/// true); `not` turns a decided part over; a comparison, `==` or `!=`, of
+/// one of the three fields with text or `none` (which no field of a
+/// finding is) decides. Anything else, and any other field, does not.
+pub(crate) fn decided_when(
+    e: &Expr,
+    rule: &str,
+    behaviour: Behaviour,
+    severity: Severity,
+) -> Option<bool> {
+    let known = |f: F| match f {
+        F::FRule => Some(rule),
+        F::FBehaviour => Some(behaviour.name()),
+        F::FSeverity => Some(severity.name()),
+        _ => None,
+    };
+    // The finding's known field `e` reads, if it reads one.
+    let field = |e: &Expr| match &e.node {
+        Node::Field(base, f) if matches!(base.node, Node::Var(slot::BINDING)) => known(*f),
+        _ => None,
+    };
+    let decide = |e: &Expr| decided_when(e, rule, behaviour, severity);
+    match &e.node {
+        Node::Lit(Lit::Bool(b)) => Some(*b),
+        Node::Memo(_, a) => decide(a),
+        Node::Not(a) => decide(a).map(|b| !b),
+        Node::FieldIs(slot::BINDING, f, eq, lit, _) => {
+            let value = known(*f)?;
+            Some((*lit == Some(value)) == *eq)
+        }
+        Node::Cmp(op @ (Cmp::Eq | Cmp::Ne), a, b) => {
+            let (value, other) = match (field(a), field(b)) {
+                (Some(v), _) => (v, b),
+                (None, Some(v)) => (v, a),
+                (None, None) => return None,
+            };
+            let same = match &other.node {
+                Node::Lit(Lit::Str(k)) => **k == *value,
+                Node::Lit(Lit::None) => false,
+                _ => return None,
+            };
+            Some(same == (*op == Cmp::Eq))
+        }
+        Node::And(a, b) | Node::Or(a, b) => {
+            // The value that decides the whole: false for `and`, true for `or`.
+            let stop = matches!(e.node, Node::Or(..));
+            match decide(a) {
+                Some(x) if x == stop => Some(stop),
+                Some(_) => decide(b),
+                None => (decide(b) == Some(stop) && super::eval::infallible(a)).then_some(stop),
+            }
+        }
+        _ => None,
     }
 }
 
@@ -399,7 +468,9 @@ impl Plan {
                 },
             )
             .collect();
-        let may_follow = rules
+        // For each version of each rule: the bits of `may_follow` and of
+        // `sure_follow`.
+        let follow: Vec<Vec<(u64, u64)>> = rules
             .iter()
             .map(|r| {
                 r.versions
@@ -411,17 +482,36 @@ impl Plan {
                             ..
                         } = &v.body
                         else {
-                            return 0;
+                            return (0, 0);
                         };
-                        decided.iter().enumerate().fold(0u64, |m, (j, d)| {
-                            let may =
-                                d.is_none_or(|c| follows(&c.body, &r.id, *behaviour, *severity));
-                            if may { m | follow_bit(j) } else { m }
-                        })
+                        decided
+                            .iter()
+                            .enumerate()
+                            .fold((0u64, 0u64), |(may, sure), (j, d)| {
+                                let Some(c) = d else {
+                                    return (may | follow_bit(j), sure);
+                                };
+                                if !follows(&c.body, &r.id, *behaviour, *severity) {
+                                    return (may, sure);
+                                }
+                                let when = c.when.as_ref().map(|w| {
+                                    decided_when(&w.expr, r.id.as_str(), *behaviour, *severity)
+                                });
+                                match when {
+                                    Some(Some(false)) => (may, sure),
+                                    Some(Some(true)) => (may | follow_bit(j), sure | follow_bit(j)),
+                                    _ => (may | follow_bit(j), sure),
+                                }
+                            })
                     })
                     .collect()
             })
             .collect();
+        let bits = |k: fn(&(u64, u64)) -> u64| -> Vec<Vec<u64>> {
+            follow.iter().map(|vs| vs.iter().map(k).collect()).collect()
+        };
+        let may_follow = bits(|f| f.0);
+        let sure_follow = bits(|f| f.1);
         let follow_decided = decided.iter().map(Option::is_some).collect();
         Plan {
             exceptions,
@@ -433,6 +523,7 @@ impl Plan {
             memo_widths: (0, 0),
             trace_rank,
             may_follow,
+            sure_follow,
             follow_decided,
         }
     }
@@ -1087,6 +1178,105 @@ mod tests {
         assert_eq!(needs_of("task", "len(task.stakeholders) > 0"), none);
     }
 
+    /// [`decided_when`] of a consequence `when`, loaded into the bundled
+    /// policy (so rewritten as evaluation sees it), for a finding of rule
+    /// `avoid.no_proposal`, behaviour `no_proposal`, severity `moderate`.
+    fn decided(when: &str) -> Option<bool> {
+        let rule = format!(
+            "\n[[rule]]\nid = \"zz.csq\"\nkind = \"consequence\"\nlabel_vi = \"x\"\nlabel_en = \"x\"\n\
+             cite = {{ source = \"cd280\" }}\nwhen = '''{when}'''\nmeasure = \"reminder\"\n"
+        );
+        let text = format!("{}{rule}", crate::policy::BUNDLED_2023);
+        let p = match Policy::from_toml_str(&text, "decided.toml") {
+            Ok(p) => p,
+            Err(e) => panic!("{when}: {e}"),
+        };
+        let Some(w) = p
+            .rules
+            .iter()
+            .find(|r| r.id.as_str() == "zz.csq")
+            .and_then(|r| r.versions.first())
+            .and_then(|v| v.when.as_ref())
+        else {
+            panic!("zz.csq has a `when`");
+        };
+        decided_when(
+            &w.expr,
+            "avoid.no_proposal",
+            Behaviour::NoProposal,
+            Severity::Moderate,
+        )
+    }
+
+    /// The finding's rule, behaviour and severity decide a `when` only
+    /// where the evaluation would read nothing else before the answer, and
+    /// could raise no error.
+    #[test]
+    fn a_consequence_condition_is_decided_by_what_the_finding_rule_fixes() {
+        let late = "task.late_days + 9223372036854775807 > 0";
+        let cases: &[(&str, Option<bool>)] = &[
+            ("finding.severity == \"moderate\"", Some(true)),
+            ("finding.severity == \"minor\"", Some(false)),
+            ("finding.severity != \"minor\"", Some(true)),
+            ("\"no_proposal\" == finding.behaviour", Some(true)),
+            ("\"no_proposal\" != finding.behaviour", Some(false)),
+            ("finding.rule == \"avoid.no_proposal\"", Some(true)),
+            ("finding.rule == none", Some(false)),
+            ("finding.rule != none", Some(true)),
+            ("none == finding.rule", Some(false)),
+            ("none != finding.severity", Some(true)),
+            ("not (finding.severity == \"minor\")", Some(true)),
+            ("true", Some(true)),
+            ("false", Some(false)),
+            // `and` / `or`, decided by either part.
+            (
+                "finding.severity == \"minor\" and task.overdue",
+                Some(false),
+            ),
+            (
+                "task.overdue and finding.severity == \"minor\"",
+                Some(false),
+            ),
+            (
+                "finding.severity == \"moderate\" or task.overdue",
+                Some(true),
+            ),
+            (
+                "task.overdue or finding.severity == \"moderate\"",
+                Some(true),
+            ),
+            (
+                "finding.severity == \"moderate\" and finding.rule != none",
+                Some(true),
+            ),
+            (
+                "finding.severity == \"minor\" or finding.rule == none",
+                Some(false),
+            ),
+            // Not decided: the other part decides, or may fail first.
+            ("finding.severity == \"moderate\" and task.overdue", None),
+            ("finding.severity == \"minor\" or task.overdue", None),
+            (&format!("{late} and finding.severity == \"minor\""), None),
+            (&format!("{late} or finding.severity == \"moderate\""), None),
+            // Other fields and comparisons.
+            ("finding.official == finding.official", None),
+            ("finding.rule == finding.rule", None),
+            ("finding.date > task.received", None),
+            (
+                "finding.rule == finding.rule and finding.severity == \"minor\"",
+                Some(false),
+            ),
+            ("task.origin == \"superior_direction\"", None),
+            (
+                "count(f in findings where f.severity == \"minor\") > 0",
+                None,
+            ),
+        ];
+        for (when, want) in cases {
+            assert_eq!(decided(when), *want, "{when}");
+        }
+    }
+
     /// `Plan::may_follow` of the bundled policy, whose consequence rules
     /// each have one version: a finding of `avoid.no_reply` (moderate,
     /// `late_or_vague_reply`) may have `csq.deemed_consent`, which names
@@ -1127,7 +1317,12 @@ mod tests {
         ));
         // Accountability rules find nothing.
         assert!(!may("acc.head", "csq.reminder"));
-        // Each bit, for each version of each avoidance rule, is `follows`.
+        // `csq.reminder`'s `when` (the finding is minor) is false for a
+        // moderate finding, and need not be tested on a minor one.
+        assert!(!may("avoid.no_proposal", "csq.reminder"));
+        // Each bit, for each version of each avoidance rule, is `follows`
+        // and a `when` not decided false; the sure bits are those whose
+        // `when` is decided true.
         for (ri, r) in p.rules.iter().enumerate() {
             for (vi, v) in r.versions.iter().enumerate() {
                 let Body::Avoidance {
@@ -1142,14 +1337,25 @@ mod tests {
                     let Some(c) = p.rules.get(ci).and_then(|c| c.versions.first()) else {
                         continue;
                     };
-                    let bit = plan
-                        .may_follow
-                        .get(ri)
-                        .and_then(|m| m.get(vi))
-                        .map_or(0, |m| m & follow_bit(j));
+                    let bit = |bits: &Vec<Vec<u64>>| {
+                        bits.get(ri)
+                            .and_then(|m| m.get(vi))
+                            .is_some_and(|m| m & follow_bit(j) != 0)
+                    };
+                    let when = c
+                        .when
+                        .as_ref()
+                        .and_then(|w| decided_when(&w.expr, r.id.as_str(), *behaviour, *severity));
+                    let passes = follows(&c.body, &r.id, *behaviour, *severity);
                     assert_eq!(
-                        bit != 0,
-                        follows(&c.body, &r.id, *behaviour, *severity),
+                        bit(&plan.may_follow),
+                        passes && when != Some(false),
+                        "{} {j}",
+                        r.id
+                    );
+                    assert_eq!(
+                        bit(&plan.sure_follow),
+                        passes && when == Some(true),
                         "{} {j}",
                         r.id
                     );
