@@ -887,3 +887,79 @@ fn an_exception_defeats_only_the_rules_its_version_in_force_names() {
     }
     assert!(findings >= 5 && officials >= 1, "{findings} {officials}");
 }
+
+/// Conditions of consequence rules over the findings of the bound
+/// finding's official, each in two forms with the same value: one that
+/// reads the finding only through `finding.official`, whose value the
+/// evaluation computes once per official and shares between that
+/// official's findings, and one that also reads `finding.date`, computed
+/// for each finding.
+const BY_OFFICIAL: &[(&str, &str)] = &[
+    (
+        "count(f in findings where f.official == finding.official) >= 2",
+        "count(f in findings where f.official == finding.official and finding.date == finding.date) >= 2",
+    ),
+    (
+        "exists(f in findings where f.official == finding.official and f.severity == \"moderate\") and finding.severity == \"minor\"",
+        "exists(f in findings where f.official == finding.official and f.severity == \"moderate\" and finding.date == finding.date) and finding.severity == \"minor\"",
+    ),
+    (
+        "len([f in findings where finding.official == f.official and f.date > task.received]) >= 2",
+        "len([f in findings where finding.official == f.official and f.date > task.received and finding.date == finding.date]) >= 2",
+    ),
+    (
+        "count(f in findings where count(g in findings where g.official == f.official) >= 2 and f.official == finding.official) > 0",
+        "count(f in findings where count(g in findings where g.official == f.official) >= 2 and f.official == finding.official and finding.date == finding.date) > 0",
+    ),
+    (
+        "head_over(finding.official, task.received) != none",
+        "head_over(finding.official, finding.date + 0 - 0) != none and head_over(finding.official, task.received) != none",
+    ),
+];
+
+/// A value shared by an official's findings is the value each of them
+/// would compute: the consequences of the two forms of each of
+/// [`BY_OFFICIAL`] fall on the same officials for the same findings, with
+/// the interpreter's answer on every task; and the shared forms fire
+/// (several on officials with more than one finding).
+#[test]
+fn values_shared_by_an_officials_findings_are_each_findings_own() {
+    let mut rules = String::new();
+    for (i, (shared, own)) in BY_OFFICIAL.iter().enumerate() {
+        for (form, when) in [("shared", shared), ("own", own)] {
+            rules += &format!(
+                "\n[[rule]]\nid = \"zz.{form}_{i}\"\nkind = \"consequence\"\nlabel_vi = \"x\"\nlabel_en = \"x\"\n\
+                 cite = {{ source = \"cd280\" }}\nwhen = {when:?}\nmeasure = \"reminder\"\n"
+            );
+        }
+    }
+    let policy = Policy::from_toml_str(&format!("{BUNDLED_2023}{rules}"), "shared.toml").unwrap();
+    let mut fired = vec![0; BY_OFFICIAL.len()];
+    let mut shared_by_several = 0;
+    let compared = each_answer(&policy, 60, 5, &[120, 560], |off| {
+        let of = |form: &str, i: usize| -> Vec<(String, Vec<&str>)> {
+            let id = format!("zz.{form}_{i}");
+            off.consequences
+                .iter()
+                .filter(|c| c.rule.as_str() == id)
+                .map(|c| (c.official.to_string(), c.because.clone()))
+                .collect()
+        };
+        for (i, n) in fired.iter_mut().enumerate() {
+            let shared = of("shared", i);
+            assert_eq!(shared, of("own", i), "{} as of {}", off.task, off.as_of);
+            *n += shared.len();
+            shared_by_several += shared.iter().filter(|(_, b)| b.len() > 1).count();
+        }
+        let errors = |form: &str| {
+            off.errors
+                .iter()
+                .filter(|e| e.rule.as_str().starts_with(form))
+                .count()
+        };
+        assert_eq!(errors("zz.shared"), errors("zz.own"));
+    });
+    assert!(compared > 100, "{compared} answers compared");
+    assert!(fired.iter().all(|&n| n > 0), "{fired:?}");
+    assert!(shared_by_several > 0);
+}

@@ -239,6 +239,12 @@ pub(crate) struct Env<'a, 'f> {
     /// is where the row of the bound step or finding starts, if any.
     pub memo: Vec<Option<V<'a>>>,
     pub memo_row: Option<usize>,
+    /// The slots from which a finding's memo row is shared by the findings
+    /// of one official (see `plan::memoise_by_official`): for these,
+    /// `memo_key_row` is the row, that of the first finding of the bound
+    /// finding's official. `usize::MAX` outside the consequences' pass.
+    pub keyed_from: usize,
+    pub memo_key_row: Option<usize>,
     /// The items of every list built during the evaluation ([`V::List`]
     /// names a range of them). Lists are never changed once built, and are
     /// kept until the evaluation ends.
@@ -941,12 +947,25 @@ impl<'a, 'f> Env<'a, 'f> {
         }
     }
 
+    /// Where the value of memo slot `slot` is kept for the bound step or
+    /// finding: in its own row, or for a slot shared by an official's
+    /// findings ([`Env::keyed_from`]), in the row of the official's first.
+    #[inline]
+    fn memo_at(&self, slot: usize) -> Option<usize> {
+        let row = if slot >= self.keyed_from {
+            self.memo_key_row
+        } else {
+            self.memo_row
+        };
+        row.map(|r| r + slot)
+    }
+
     /// A shared sub-expression ([`Node::Memo`], slot `slot`): the value kept
     /// for the bound step or finding, or `compute`d and kept. Errors are not
     /// kept: the next use computes (and fails) again.
     #[inline]
     fn memo_or(&mut self, slot: usize, compute: impl FnOnce(&mut Self) -> R<'a>) -> R<'a> {
-        let at = self.memo_row.map(|r| r + slot);
+        let at = self.memo_at(slot);
         if let Some(v) = at.and_then(|i| self.memo.get(i)).and_then(Option::as_ref) {
             return Ok(*v);
         }
@@ -1029,7 +1048,7 @@ impl<'a, 'f> Env<'a, 'f> {
             Node::KindEvents(k) => Ok(V::Lazy(Lazy::KindEvents(*k))),
             // A shared value already computed for the bound step or finding.
             Node::Memo(slot, _)
-                if let Some(Some(v)) = self.memo_row.and_then(|r| self.memo.get(r + slot)) =>
+                if let Some(Some(v)) = self.memo_at(*slot).and_then(|i| self.memo.get(i)) =>
             {
                 Ok(*v)
             }

@@ -25,7 +25,9 @@ use serde::Serialize;
 
 pub(crate) use eval::Code;
 pub use facts::TaskFacts;
-pub(crate) use plan::{Binds, Plan, compile_conditions, fold_literal_tests, lean_right, memoise};
+pub(crate) use plan::{
+    Binds, Plan, compile_conditions, fold_literal_tests, lean_right, memoise, memoise_by_official,
+};
 
 use crate::calendar::{Calendar, CalendarError};
 use crate::id::{EventId, OfficialId, RuleId, StepId, TaskId};
@@ -386,6 +388,9 @@ struct Scratch {
     moved_from: Vec<(usize, usize)>,
     order: Vec<usize>,
     rank: Vec<usize>,
+    /// For each finding, the first finding of its official (whose memo
+    /// row holds the slots shared by an official's findings).
+    first_of_official: Vec<usize>,
     /// For each entry of the trace: its rule's place in the trace's order.
     trace_rank: Vec<usize>,
     /// The storage of the findings' views for the consequence rules.
@@ -748,6 +753,8 @@ impl<'p> Evaluator<'p> {
                 m
             },
             memo_row: None,
+            keyed_from: usize::MAX,
+            memo_key_row: None,
             lists: buffers.lists,
             building: buffers.building,
             owned: buffers.owned,
@@ -787,6 +794,7 @@ impl<'p> Evaluator<'p> {
             moved_from,
             order,
             rank,
+            first_of_official,
             trace_rank,
             views: kept_views,
             consequences: found_consequences,
@@ -1451,6 +1459,21 @@ impl<'p> Evaluator<'p> {
         env.memo
             .reserve_exact(memo_len.saturating_sub(env.memo.len()));
         env.memo.resize(memo_len, None);
+        // The slots shared by an official's findings are kept in the row of
+        // the official's first finding.
+        let keyed_from = self.policy.plan.memo_by_official;
+        first_of_official.clear();
+        if keyed_from < finding_width {
+            env.keyed_from = keyed_from;
+            for (i, v) in views.iter().enumerate() {
+                let first = views
+                    .iter()
+                    .take(i)
+                    .position(|w| std::ptr::eq(w.official, v.official) || w.official == v.official)
+                    .unwrap_or(i);
+                first_of_official.push(first);
+            }
+        }
         let standing_list = env
             .new_list(
                 findings
@@ -1516,6 +1539,9 @@ impl<'p> Evaluator<'p> {
                 // The variables are set only for a condition to read.
                 if v.when.is_some() || to.is_some() {
                     env.memo_row = Some(findings_memo + fi * finding_width);
+                    env.memo_key_row = first_of_official
+                        .get(fi)
+                        .map(|&first| findings_memo + first * finding_width);
                     if reads_params(ri) {
                         env.params = params.at(f.act_date);
                     }

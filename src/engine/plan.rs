@@ -220,6 +220,10 @@ pub(crate) struct Plan {
     /// by [`memoise`]) of the rules bound to a step, and of those bound to a
     /// finding: the widths of a step's and of a finding's memo row.
     pub memo_widths: (usize, usize),
+    /// The first slot of a finding's memo row that the findings of one
+    /// official share ([`memoise_by_official`]); the row's width when
+    /// there is none.
+    pub memo_by_official: usize,
     /// For each rule: its place among the policy's rules ordered by id,
     /// which is the order of an answer's trace.
     pub trace_rank: Vec<usize>,
@@ -521,6 +525,7 @@ impl Plan {
             main,
             param_epochs,
             memo_widths: (0, 0),
+            memo_by_official: 0,
             trace_rank,
             may_follow,
             sure_follow,
@@ -594,6 +599,82 @@ fn reads_param(e: &Expr) -> bool {
 enum Bound {
     Step,
     Finding,
+}
+
+/// Sub-expressions of the consequence rules' conditions that read the
+/// finding only through `finding.official` (a `count`, `exists` or other
+/// quantifier, a map or a call, say `count(f in findings where f.official
+/// == finding.official)`), and otherwise only the task, the events, the
+/// review date, `findings` and their own variables, with no parameter
+/// (whose value follows the finding's date) and no shared value of
+/// [`memoise`]: each is wrapped in [`Node::Memo`] with a slot from `first`
+/// on (one per distinct shape, see `checker::shape`), which the evaluation
+/// keeps in the row of the first finding of the bound finding's official.
+/// Its value is the same for every finding of that official in one
+/// evaluation, so each official's is computed once rather than once per
+/// finding (a count over the findings for each finding grew with the
+/// square of their number). Returns the number of slots.
+pub(crate) fn memoise_by_official(rules: &mut [Rule], first: usize) -> usize {
+    /// Whether `e` reads the finding only as `finding.official`, and no
+    /// other binding, parameter or shared value (`bound`: the variables of
+    /// the quantifiers and maps around it, within the candidate).
+    fn by_official(e: &Expr, bound: &mut Vec<usize>) -> bool {
+        match &e.node {
+            Node::Field(base, F::FOfficial) if matches!(base.node, Node::Var(slot::BINDING)) => {
+                true
+            }
+            Node::Var(v) => *v < slot::BINDING || *v == slot::BINDING2 || bound.contains(v),
+            Node::Param(_) | Node::Memo(..) => false,
+            Node::Quant(_, v, src, cond) => {
+                by_official(src, bound) && {
+                    bound.push(*v);
+                    let ok = cond.as_deref().is_none_or(|c| by_official(c, bound));
+                    bound.pop();
+                    ok
+                }
+            }
+            Node::Map(head, v, src, cond) => {
+                by_official(src, bound) && {
+                    bound.push(*v);
+                    let ok = cond.as_deref().is_none_or(|c| by_official(c, bound))
+                        && by_official(head, bound);
+                    bound.pop();
+                    ok
+                }
+            }
+            n => n.children().into_iter().all(|c| by_official(c, bound)),
+        }
+    }
+    fn reads_finding(e: &Expr) -> bool {
+        matches!(e.node, Node::Var(slot::BINDING))
+            || e.node.children().into_iter().any(reads_finding)
+    }
+    fn wrap(e: &mut Expr, slots: &mut HashMap<String, usize>, first: usize) {
+        let costly = matches!(e.node, Node::Call(..) | Node::Quant(..) | Node::Map(..));
+        if costly && reads_finding(e) && by_official(e, &mut Vec::new()) {
+            let next = first + slots.len();
+            let slot = *slots
+                .entry(crate::policy::checker::shape(e))
+                .or_insert(next);
+            let span = e.span;
+            let inner = take(e);
+            *e = Expr {
+                node: Node::Memo(slot, Box::new(inner)),
+                span,
+            };
+            return;
+        }
+        for c in e.node.children_mut() {
+            wrap(c, slots, first);
+        }
+    }
+    let mut slots = HashMap::new();
+    for r in rules.iter_mut() {
+        for e in bound_exprs(r, Bound::Finding) {
+            wrap(e, &mut slots, first);
+        }
+    }
+    slots.len()
 }
 
 /// The conditions of a rule's versions evaluated with `bound` in slot 3
@@ -1497,9 +1578,14 @@ mod memo_tests {
             }
         }
         let (step_width, finding_width) = p.plan.memo_widths;
-        assert!(step_width > 0 && finding_width > 0);
-        // Every slot of a group is used at least twice, and by one shape only.
-        for (found, width) in [(&steps, step_width), (&findings, finding_width)] {
+        let shared_width = p.plan.memo_by_official;
+        assert!(step_width > 0 && shared_width > 0 && finding_width > shared_width);
+        // Every slot of a group is used at least twice, and by one shape
+        // only; those an official's findings share, at least once.
+        for (slot, _) in &findings {
+            assert!(*slot < finding_width);
+        }
+        for (found, width) in [(&steps, step_width), (&findings, shared_width)] {
             for slot in 0..width {
                 let uses: Vec<String> = found
                     .iter()
@@ -1526,7 +1612,11 @@ mod memo_tests {
             }
             assert!(!reads.is_empty());
             for (slot, n) in reads {
-                assert!(n >= 2, "{group:?} slot {slot} computed {n} time(s)");
+                let by_official = group == Bound::Finding && slot >= shared_width;
+                assert!(
+                    n >= 2 || by_official,
+                    "{group:?} slot {slot} computed {n} time(s)"
+                );
             }
         }
         // `acc.head` finds the head that `acc.acting_head` looks for: shared.
@@ -1537,6 +1627,64 @@ mod memo_tests {
             panic!("acc.head is an accountability rule");
         };
         assert!(matches!(who.expr.node, Node::Memo(..)));
+    }
+
+    /// Whether a consequence `when`, added to the bundled policy, has a
+    /// part shared by the findings of one official (`memoise_by_official`).
+    fn shared_by_official(when: &str) -> bool {
+        let rule = format!(
+            "\n[[rule]]\nid = \"zz.csq\"\nkind = \"consequence\"\nlabel_vi = \"x\"\nlabel_en = \"x\"\n\
+             cite = {{ source = \"cd280\" }}\nwhen = {when:?}\nmeasure = \"reminder\"\n"
+        );
+        let text = format!("{}{rule}", crate::policy::BUNDLED_2023);
+        let p = match Policy::from_toml_str(&text, "shared.toml") {
+            Ok(p) => p,
+            Err(e) => panic!("{when}: {e}"),
+        };
+        let mut found = Vec::new();
+        for r in p.rules.iter().filter(|r| r.id.as_str() == "zz.csq") {
+            for v in &r.versions {
+                if let Some(c) = &v.when {
+                    memos(&c.expr, &mut found);
+                }
+            }
+        }
+        found
+            .iter()
+            .any(|(slot, _)| *slot >= p.plan.memo_by_official)
+    }
+
+    /// What the findings of one official share: a quantifier, map or call
+    /// that reads the finding only as `finding.official`, and besides only
+    /// the task, the events, `findings` and its own variables.
+    #[test]
+    fn what_an_officials_findings_share_reads_only_the_official() {
+        let shared = [
+            "count(f in findings where f.official == finding.official) >= 2",
+            "exists(f in findings where finding.official == f.official)",
+            "len([f in findings where f.official == finding.official]) > 1",
+            "head_over(finding.official, task.received) != none",
+            "count(e in events where e.actor == finding.official) > 0",
+        ];
+        let own = [
+            "count(f in findings where f.official == finding.official and f.date < finding.date) >= 1",
+            "count(f in findings where f.official == finding.official and param.replacement_findings > 1) > 0",
+            "exists(f in findings where f.rule == finding.rule)",
+            "head_over(finding.official, finding.date) != none",
+            "count(f in findings where f.severity == \"minor\") > 1",
+            "finding.official == task.assigned_by",
+        ];
+        for when in shared {
+            assert!(shared_by_official(when), "{when}");
+        }
+        for when in own {
+            assert!(!shared_by_official(when), "{when}");
+        }
+        // A parameter compared with the count is outside the shared part
+        // (the bundled `csq.transfer_or_replacement`).
+        assert!(shared_by_official(
+            "count(f in findings where f.official == finding.official) >= param.replacement_findings"
+        ));
     }
 
     #[test]

@@ -921,7 +921,9 @@ pub(crate) fn load_many(texts: &[(String, String)]) -> Result<Policy, PolicyErro
         .map(|(i, r)| (r.id.clone(), i))
         .collect();
     crate::engine::lean_right(&mut rules);
-    let memo_widths = crate::engine::memoise(&mut rules);
+    let (step_width, finding_width) = crate::engine::memoise(&mut rules);
+    let by_official = crate::engine::memoise_by_official(&mut rules, finding_width);
+    let memo_widths = (step_width, finding_width + by_official);
     crate::engine::fold_literal_tests(&mut rules);
     crate::engine::compile_conditions(&mut rules);
     let meta = PolicyMeta {
@@ -938,6 +940,7 @@ pub(crate) fn load_many(texts: &[(String, String)]) -> Result<Policy, PolicyErro
     };
     let mut plan = crate::engine::Plan::new(&rules, &params);
     plan.memo_widths = memo_widths;
+    plan.memo_by_official = finding_width;
     Ok(Policy {
         plan,
         meta,
