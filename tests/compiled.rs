@@ -563,16 +563,6 @@ fn rules_that_need_an_event_kind_give_what_the_interpreter_gives() {
     assert!(errors.iter().any(|r| r.starts_with("5_0_0_")), "{errors:?}");
 }
 
-/// Consequence rules of every filter (`on_rules`, `on_behaviours`,
-/// `min_severity`, each empty or not, and a `when` on the finding), more
-/// than 64 of them, over the 2025-26 overlay, whose consequence rules have
-/// several versions: an evaluation without an explanation tries a rule of
-/// one version among the first 64 only on the findings its filter lets
-/// through, decided at load (`Plan::may_follow`), and without testing a
-/// `when` that the finding's rule, behaviour and severity decide
-/// ([`CSQ_WHENS`]); the others as an explained one does. Each gives the
-/// interpreter's answer, errors included, before and after the overlay's
-/// dates.
 /// The `when`s of the consequence rules of
 /// [`consequences_of_every_filter_give_what_the_interpreter_gives`]: none;
 /// decided by the finding's rule, behaviour or severity, alone, under
@@ -592,6 +582,16 @@ const CSQ_WHENS: &[&str] = &[
     "finding.rule == finding.rule and not (finding.severity == \"minor\")",
 ];
 
+/// Consequence rules of every filter (`on_rules`, `on_behaviours`,
+/// `min_severity`, each empty or not, and a `when` on the finding), more
+/// than 64 of them, over the 2025-26 overlay, whose consequence rules have
+/// several versions: an evaluation without an explanation tries a rule of
+/// one version among the first 64 only on the findings its filter lets
+/// through, decided at load (`Plan::may_follow`), and without testing a
+/// `when` that the finding's rule, behaviour and severity decide
+/// ([`CSQ_WHENS`]); the others as an explained one does. Each gives the
+/// interpreter's answer, errors included, before and after the overlay's
+/// dates.
 #[test]
 fn consequences_of_every_filter_give_what_the_interpreter_gives() {
     let on_rules = [
@@ -962,4 +962,123 @@ fn values_shared_by_an_officials_findings_are_each_findings_own() {
     assert!(compared > 100, "{compared} answers compared");
     assert!(fired.iter().all(|&n| n > 0), "{fired:?}");
     assert!(shared_by_several > 0);
+}
+
+/// The `when`s, with no binding of their own, that need an event of a kind:
+/// each of [`NEED_PARTS`] (of the task's first step for the step's events)
+/// alone, after a part that cannot fail, after one that raises an error
+/// once the task is late, before another part, and under `or` and `not`,
+/// on each of three kinds (one no task has, one some have, one most
+/// have). Each is `(part, form, kind, when)`.
+fn unbound_need_whens() -> Vec<(usize, usize, usize, String)> {
+    let forms = [
+        "P",
+        "task.id != none and P",
+        "task.late_days + 9223372036854775807 > 0 and P",
+        "P and task.origin != \"own_plan\"",
+        "P or task.origin == \"own_plan\"",
+        "not P",
+    ];
+    let kinds = ["signed", "transferred_sideways", "proposal_submitted"];
+    let mut out = Vec::new();
+    for (i, part) in NEED_PARTS.iter().enumerate() {
+        for (f, form) in forms.iter().enumerate() {
+            for (k, kind) in kinds.iter().enumerate() {
+                let part = part
+                    .replace('K', kind)
+                    .replace('S', "first(p in task.steps)");
+                out.push((i, f, k, form.replace('P', &part)));
+            }
+        }
+    }
+    out
+}
+
+/// Which of [`unbound_need_whens`] were found true, and which failed, as
+/// `(part, form, kind)`, from the rule ids `{prefix}{part}_{form}_{kind}`.
+type NeedSeen = std::collections::BTreeSet<(usize, usize, usize)>;
+
+fn need_of(prefix: &str, rule: &RuleId) -> Option<(usize, usize, usize)> {
+    let mut n = rule.as_str().strip_prefix(prefix)?.split('_');
+    let mut next = || n.next().and_then(|x| x.parse().ok());
+    Some((next()?, next()?, next()?))
+}
+
+/// What each part of [`unbound_need_whens`] must have done: true in every
+/// form on the kind most tasks have (`not` on the kind none has), and
+/// failed for the part after a failing one and for the parameter with no
+/// value, on the kind no task has.
+fn check_need_seen(what: &str, held: &NeedSeen, failed: &NeedSeen) {
+    for i in 0..NEED_PARTS.len() {
+        for f in 0..6 {
+            let k = if f == 5 { 0 } else { 2 };
+            assert!(held.contains(&(i, f, k)), "{what} {i}_{f}_{k} never held");
+        }
+    }
+    assert!(failed.contains(&(0, 2, 0)), "{what}: {failed:?}");
+    assert!(failed.contains(&(5, 0, 0)), "{what}: {failed:?}");
+}
+
+/// Exceptions whose `when` needs an event of a kind ([`unbound_need_whens`]):
+/// without an explanation, one the task has no event of is not tested and
+/// does not apply. Every check of every finding, errors included, is the
+/// interpreter's, before and after a parameter changes.
+#[test]
+fn exceptions_that_need_an_event_kind_give_what_the_interpreter_gives() {
+    let defeats = "[\"avoid.no_proposal\", \"avoid.proposal_without_recommendation\", \"avoid.idle\", \"avoid.non_decision\", \"avoid.no_follow_up\"]";
+    let mut rules = String::new();
+    for (i, f, k, when) in unbound_need_whens() {
+        rules += &format!(
+            "\n[[rule]]\nid = \"zz.exc_{i}_{f}_{k}\"\nkind = \"exception\"\nlabel_vi = \"x\"\nlabel_en = \"x\"\n\
+             cite = {{ source = \"cd280\" }}\ndefeats = {defeats}\nwhen = '''{when}'''\n"
+        );
+    }
+    let policy =
+        Policy::from_toml_str(&format!("{BUNDLED_2023}{ZZ_CUT}{rules}"), "exc.toml").unwrap();
+    let (mut held, mut failed) = (NeedSeen::new(), NeedSeen::new());
+    let compared = each_answer(&policy, 40, 3, &[120, 800], |off| {
+        let checks = off.findings.iter().flat_map(|f| f.exceptions.iter());
+        held.extend(
+            checks
+                .filter(|x| x.applied)
+                .filter_map(|x| need_of("zz.exc_", &x.rule)),
+        );
+        failed.extend(
+            off.errors
+                .iter()
+                .filter_map(|e| need_of("zz.exc_", &e.rule)),
+        );
+    });
+    assert!(compared > 50, "{compared} answers compared");
+    check_need_seen("exception", &held, &failed);
+}
+
+/// Consequence rules whose `when` needs an event of a kind
+/// ([`unbound_need_whens`]), likewise.
+#[test]
+fn consequences_that_need_an_event_kind_give_what_the_interpreter_gives() {
+    let mut rules = String::new();
+    for (i, f, k, when) in unbound_need_whens() {
+        rules += &format!(
+            "\n[[rule]]\nid = \"zz.csq_{i}_{f}_{k}\"\nkind = \"consequence\"\nlabel_vi = \"x\"\nlabel_en = \"x\"\n\
+             cite = {{ source = \"cd280\" }}\nwhen = '''{when}'''\nmeasure = \"reminder\"\n"
+        );
+    }
+    let policy =
+        Policy::from_toml_str(&format!("{BUNDLED_2023}{ZZ_CUT}{rules}"), "csq.toml").unwrap();
+    let (mut held, mut failed) = (NeedSeen::new(), NeedSeen::new());
+    let compared = each_answer(&policy, 40, 3, &[120, 800], |off| {
+        held.extend(
+            off.consequences
+                .iter()
+                .filter_map(|c| need_of("zz.csq_", &c.rule)),
+        );
+        failed.extend(
+            off.errors
+                .iter()
+                .filter_map(|e| need_of("zz.csq_", &e.rule)),
+        );
+    });
+    assert!(compared > 50, "{compared} answers compared");
+    check_need_seen("consequence", &held, &failed);
 }

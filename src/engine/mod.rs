@@ -1250,16 +1250,22 @@ impl<'p> Evaluator<'p> {
                 let Some(c) = when_by_scope.get(&rf.scope) else {
                     continue;
                 };
-                if reads_params(xri) {
-                    env.params = params.at(rf.binding.act_date);
-                }
-                set_var(&mut env.vars, 3, rf.binding.value);
-                set_var(&mut env.vars, 4, V::Off(&rf.official));
-                let applied = match env.test_cond::<EXPLAIN>(c) {
-                    Ok(v) => v,
-                    Err(_) => {
-                        first_error(exc_errors, xi, env.take_error());
-                        false
+                // Without an explanation, a `when` that needs an event of a
+                // kind the task has none of is false, and not tested.
+                let applied = if !EXPLAIN && c.code.as_ref().is_some_and(|k| k.lacks(kinds)) {
+                    false
+                } else {
+                    if reads_params(xri) {
+                        env.params = params.at(rf.binding.act_date);
+                    }
+                    set_var(&mut env.vars, 3, rf.binding.value);
+                    set_var(&mut env.vars, 4, V::Off(&rf.official));
+                    match env.test_cond::<EXPLAIN>(c) {
+                        Ok(v) => v,
+                        Err(_) => {
+                            first_error(exc_errors, xi, env.take_error());
+                            false
+                        }
                     }
                 };
                 let ff = if !applied && explain {
@@ -1550,6 +1556,8 @@ impl<'p> Evaluator<'p> {
                 }
                 let ok = match &v.when {
                     Some(_) if sure => true,
+                    // As for the exceptions' `when`.
+                    Some(c) if !EXPLAIN && c.code.as_ref().is_some_and(|k| k.lacks(kinds)) => false,
                     Some(c) => match env.test_cond::<EXPLAIN>(c) {
                         Ok(x) => x,
                         Err(_) => {

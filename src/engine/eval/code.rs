@@ -35,6 +35,9 @@ pub(crate) struct Code {
     /// For a condition with parts that the binding cannot change: the
     /// test of those parts and the test of the others (see `split`).
     split: Option<(T, T)>,
+    /// The event kinds without an event of each of which the condition is
+    /// false, without an error, for every binding (`plan::needs`), as bits.
+    needs: u32,
 }
 
 impl std::fmt::Debug for Code {
@@ -48,6 +51,14 @@ impl Code {
     #[inline]
     pub(crate) fn test(&self, env: &mut Env<'_, '_>) -> Result<bool, RuntimeError> {
         (self.test)(env)
+    }
+
+    /// Whether the condition is false for every binding of a task whose
+    /// event kinds are `kinds` (as `ValidCase::event_kinds`): it needs a
+    /// kind the task has no event of.
+    #[inline]
+    pub(crate) fn lacks(&self, kinds: u32) -> bool {
+        self.needs & !kinds != 0
     }
 
     /// `e` compiled again as this code was ([`compile`], the split kept
@@ -95,6 +106,7 @@ pub(crate) fn compile(e: &Expr, with_split: bool) -> Code {
         test: test(e),
         value: eval(e),
         split: if with_split { split(e) } else { None },
+        needs: super::super::plan::needs(e).0,
     }
 }
 
