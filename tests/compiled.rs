@@ -1019,13 +1019,14 @@ fn check_need_seen(what: &str, held: &NeedSeen, failed: &NeedSeen) {
     assert!(failed.contains(&(5, 0, 0)), "{what}: {failed:?}");
 }
 
-/// Exceptions whose `when` needs an event of a kind ([`unbound_need_whens`]):
-/// without an explanation, one the task has no event of is not tested and
-/// does not apply. Every check of every finding, errors included, is the
-/// interpreter's, before and after a parameter changes.
+/// Exceptions whose `when` needs an event of a kind ([`unbound_need_whens`]),
+/// on findings and on accountability entries: without an explanation, one
+/// the task has no event of is not tested and does not apply. Every check
+/// of every finding, every entry, and every error is the interpreter's,
+/// before and after a parameter changes.
 #[test]
 fn exceptions_that_need_an_event_kind_give_what_the_interpreter_gives() {
-    let defeats = "[\"avoid.no_proposal\", \"avoid.proposal_without_recommendation\", \"avoid.idle\", \"avoid.non_decision\", \"avoid.no_follow_up\"]";
+    let defeats = "[\"acc.assignee\", \"avoid.no_proposal\", \"avoid.proposal_without_recommendation\", \"avoid.idle\", \"avoid.non_decision\", \"avoid.no_follow_up\"]";
     let mut rules = String::new();
     for (i, f, k, when) in unbound_need_whens() {
         rules += &format!(
@@ -1036,7 +1037,15 @@ fn exceptions_that_need_an_event_kind_give_what_the_interpreter_gives() {
     let policy =
         Policy::from_toml_str(&format!("{BUNDLED_2023}{ZZ_CUT}{rules}"), "exc.toml").unwrap();
     let (mut held, mut failed) = (NeedSeen::new(), NeedSeen::new());
+    let mut defeated_entries = NeedSeen::new();
     let compared = each_answer(&policy, 40, 3, &[120, 800], |off| {
+        defeated_entries.extend(
+            off.steps
+                .iter()
+                .flat_map(|s| s.accountable.iter())
+                .filter_map(|a| a.defeated_by.as_ref())
+                .filter_map(|x| need_of("zz.exc_", x)),
+        );
         let checks = off.findings.iter().flat_map(|f| f.exceptions.iter());
         held.extend(
             checks
@@ -1051,6 +1060,9 @@ fn exceptions_that_need_an_event_kind_give_what_the_interpreter_gives() {
     });
     assert!(compared > 50, "{compared} answers compared");
     check_need_seen("exception", &held, &failed);
+    // Accountability entries too are defeated (by the first that holds),
+    // on the kind no task has by `not`.
+    assert!(defeated_entries.iter().any(|&(_, f, k)| f == 5 && k == 0));
 }
 
 /// Consequence rules whose `when` needs an event of a kind

@@ -1149,6 +1149,11 @@ impl<'p> Evaluator<'p> {
                     let Some(c) = when_by_scope.get(&TargetScope::Step) else {
                         continue;
                     };
+                    // Without an explanation, a `when` that needs an event
+                    // of a kind the task has none of is false: not tested.
+                    if !EXPLAIN && c.code.as_ref().is_some_and(|k| k.lacks(kinds)) {
+                        continue;
+                    }
                     if reads_params(xri) {
                         env.params = params.at(step_date(si));
                     }
