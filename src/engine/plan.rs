@@ -616,34 +616,16 @@ enum Bound {
 /// square of their number). Returns the number of slots.
 pub(crate) fn memoise_by_official(rules: &mut [Rule], first: usize) -> usize {
     /// Whether `e` reads the finding only as `finding.official`, and no
-    /// other binding, parameter or shared value (`bound`: the variables of
-    /// the quantifiers and maps around it, within the candidate).
-    fn by_official(e: &Expr, bound: &mut Vec<usize>) -> bool {
-        match &e.node {
+    /// other binding (but its own variables), parameter or shared value.
+    fn by_official(e: &Expr) -> bool {
+        closed_over(e, &mut Vec::new(), &|e, bound| match &e.node {
             Node::Field(base, F::FOfficial) if matches!(base.node, Node::Var(slot::BINDING)) => {
-                true
+                Some(true)
             }
-            Node::Var(v) => *v < slot::BINDING || *v == slot::BINDING2 || bound.contains(v),
-            Node::Param(_) | Node::Memo(..) => false,
-            Node::Quant(_, v, src, cond) => {
-                by_official(src, bound) && {
-                    bound.push(*v);
-                    let ok = cond.as_deref().is_none_or(|c| by_official(c, bound));
-                    bound.pop();
-                    ok
-                }
-            }
-            Node::Map(head, v, src, cond) => {
-                by_official(src, bound) && {
-                    bound.push(*v);
-                    let ok = cond.as_deref().is_none_or(|c| by_official(c, bound))
-                        && by_official(head, bound);
-                    bound.pop();
-                    ok
-                }
-            }
-            n => n.children().into_iter().all(|c| by_official(c, bound)),
-        }
+            Node::Var(v) => Some(*v < slot::BINDING || *v == slot::BINDING2 || bound.contains(v)),
+            Node::Param(_) | Node::Memo(..) => Some(false),
+            _ => None,
+        })
     }
     fn reads_finding(e: &Expr) -> bool {
         matches!(e.node, Node::Var(slot::BINDING))
@@ -651,7 +633,7 @@ pub(crate) fn memoise_by_official(rules: &mut [Rule], first: usize) -> usize {
     }
     fn wrap(e: &mut Expr, slots: &mut HashMap<String, usize>, first: usize) {
         let costly = matches!(e.node, Node::Call(..) | Node::Quant(..) | Node::Map(..));
-        if costly && reads_finding(e) && by_official(e, &mut Vec::new()) {
+        if costly && reads_finding(e) && by_official(e) {
             let next = first + slots.len();
             let slot = *slots
                 .entry(crate::policy::checker::shape(e))
@@ -835,33 +817,50 @@ pub(crate) fn compile_conditions(rules: &mut [Rule]) {
 /// date, the bound step or finding and parameters: no variable other than
 /// those, or than its own quantifier variables.
 fn shareable(e: &Expr) -> bool {
-    fn closed(e: &Expr, bound: &mut Vec<usize>) -> bool {
-        match &e.node {
-            Node::Var(v) => *v <= slot::BINDING || bound.contains(v),
-            Node::Quant(_, v, src, cond) => {
-                closed(src, bound) && {
-                    bound.push(*v);
-                    let ok = cond.as_deref().is_none_or(|c| closed(c, bound));
-                    bound.pop();
-                    ok
-                }
-            }
-            Node::Map(head, v, src, cond) => {
-                closed(src, bound) && {
-                    bound.push(*v);
-                    let ok =
-                        cond.as_deref().is_none_or(|c| closed(c, bound)) && closed(head, bound);
-                    bound.pop();
-                    ok
-                }
-            }
-            n => n.children().into_iter().all(|c| closed(c, bound)),
-        }
-    }
     matches!(
         e.node,
         Node::Call(..) | Node::Quant(..) | Node::Map(..) | Node::If(..)
-    ) && closed(e, &mut Vec::new())
+    ) && closed_over(e, &mut Vec::new(), &|e, bound| match &e.node {
+        Node::Var(v) => Some(*v <= slot::BINDING || bound.contains(v)),
+        _ => None,
+    })
+}
+
+/// Whether every node of `e` passes `leaf`, which decides a node (given
+/// the variables bound within `e` around it, `bound`) or leaves it to its
+/// parts (`None`); the variables of quantifiers and maps are bound for
+/// their condition and head, not for their source.
+fn closed_over(
+    e: &Expr,
+    bound: &mut Vec<usize>,
+    leaf: &impl Fn(&Expr, &[usize]) -> Option<bool>,
+) -> bool {
+    if let Some(ok) = leaf(e, bound) {
+        return ok;
+    }
+    match &e.node {
+        Node::Quant(_, v, src, cond) => {
+            closed_over(src, bound, leaf) && {
+                bound.push(*v);
+                let ok = cond.as_deref().is_none_or(|c| closed_over(c, bound, leaf));
+                bound.pop();
+                ok
+            }
+        }
+        Node::Map(head, v, src, cond) => {
+            closed_over(src, bound, leaf) && {
+                bound.push(*v);
+                let ok = cond.as_deref().is_none_or(|c| closed_over(c, bound, leaf))
+                    && closed_over(head, bound, leaf);
+                bound.pop();
+                ok
+            }
+        }
+        n => n
+            .children()
+            .into_iter()
+            .all(|c| closed_over(c, bound, leaf)),
+    }
 }
 
 /// Common sub-expressions of the rules bound to a step, and of those bound
