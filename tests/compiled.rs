@@ -209,11 +209,20 @@ fn rule_text(id: &str, scope: usize, when: &str, who: usize, evidence: Option<us
     let evidence = evidence
         .map(|i| format!("evidence = '''{}'''\n", EVIDENCE[i].replace('S', s)))
         .unwrap_or_default();
-    format!(
-        "\n[[rule]]\nid = \"{id}\"\nkind = \"avoidance\"\nlabel_vi = \"x\"\nlabel_en = \"x\"\n\
-         cite = {{ source = \"cd280\" }}\nfor = \"{scope}\"\nwhen = '''{when}'''\n\
-         who = '''{}'''\n{evidence}behaviour = \"upward_push\"\nseverity = \"minor\"\n",
+    let fields = format!(
+        "for = \"{scope}\"\nwhen = '''{when}'''\nwho = '''{}'''\n{evidence}\
+         behaviour = \"upward_push\"\nseverity = \"minor\"\n",
         WHO[who].replace('S', s)
+    );
+    extra_rule(id, "avoidance", &fields)
+}
+
+/// An added rule of `kind` with id `id`, labelled and cited alike, with
+/// the rest of its fields (`fields`, TOML lines).
+fn extra_rule(id: &str, kind: &str, fields: &str) -> String {
+    format!(
+        "\n[[rule]]\nid = \"{id}\"\nkind = \"{kind}\"\nlabel_vi = \"x\"\nlabel_en = \"x\"\n\
+         cite = {{ source = \"cd280\" }}\n{fields}"
     )
 }
 
@@ -617,12 +626,15 @@ fn consequences_of_every_filter_give_what_the_interpreter_gives() {
             "" => String::new(),
             w => format!("when = {w:?}\n"),
         };
-        rules += &format!(
-            "\n[[rule]]\nid = \"zz.csq_{i:02}\"\nkind = \"consequence\"\nlabel_vi = \"x\"\nlabel_en = \"x\"\n\
-             cite = {{ source = \"cd280\" }}\non_rules = {}\non_behaviours = {}\n{}{when}measure = \"reminder\"\n",
-            on_rules[i % 3],
-            on_behaviours[(i / 3) % 3],
-            severities[(i / 9) % 4],
+        rules += &extra_rule(
+            &format!("zz.csq_{i:02}"),
+            "consequence",
+            &format!(
+                "on_rules = {}\non_behaviours = {}\n{}{when}measure = \"reminder\"\n",
+                on_rules[i % 3],
+                on_behaviours[(i / 3) % 3],
+                severities[(i / 9) % 4],
+            ),
         );
     }
     let base = Policy::from_toml_str(&format!("{BUNDLED_2023}{rules}"), "csq.toml").unwrap();
@@ -927,9 +939,10 @@ fn values_shared_by_an_officials_findings_are_each_findings_own() {
     let mut rules = String::new();
     for (i, (shared, own)) in BY_OFFICIAL.iter().enumerate() {
         for (form, when) in [("shared", shared), ("own", own)] {
-            rules += &format!(
-                "\n[[rule]]\nid = \"zz.{form}_{i}\"\nkind = \"consequence\"\nlabel_vi = \"x\"\nlabel_en = \"x\"\n\
-                 cite = {{ source = \"cd280\" }}\nwhen = {when:?}\nmeasure = \"reminder\"\n"
+            rules += &extra_rule(
+                &format!("zz.{form}_{i}"),
+                "consequence",
+                &format!("when = {when:?}\nmeasure = \"reminder\"\n"),
             );
         }
     }
@@ -1029,9 +1042,10 @@ fn exceptions_that_need_an_event_kind_give_what_the_interpreter_gives() {
     let defeats = "[\"acc.assignee\", \"avoid.no_proposal\", \"avoid.proposal_without_recommendation\", \"avoid.idle\", \"avoid.non_decision\", \"avoid.no_follow_up\"]";
     let mut rules = String::new();
     for (i, f, k, when) in unbound_need_whens() {
-        rules += &format!(
-            "\n[[rule]]\nid = \"zz.exc_{i}_{f}_{k}\"\nkind = \"exception\"\nlabel_vi = \"x\"\nlabel_en = \"x\"\n\
-             cite = {{ source = \"cd280\" }}\ndefeats = {defeats}\nwhen = '''{when}'''\n"
+        rules += &extra_rule(
+            &format!("zz.exc_{i}_{f}_{k}"),
+            "exception",
+            &format!("defeats = {defeats}\nwhen = {when:?}\n"),
         );
     }
     let policy =
@@ -1071,9 +1085,10 @@ fn exceptions_that_need_an_event_kind_give_what_the_interpreter_gives() {
 fn consequences_that_need_an_event_kind_give_what_the_interpreter_gives() {
     let mut rules = String::new();
     for (i, f, k, when) in unbound_need_whens() {
-        rules += &format!(
-            "\n[[rule]]\nid = \"zz.csq_{i}_{f}_{k}\"\nkind = \"consequence\"\nlabel_vi = \"x\"\nlabel_en = \"x\"\n\
-             cite = {{ source = \"cd280\" }}\nwhen = '''{when}'''\nmeasure = \"reminder\"\n"
+        rules += &extra_rule(
+            &format!("zz.csq_{i}_{f}_{k}"),
+            "consequence",
+            &format!("when = {when:?}\nmeasure = \"reminder\"\n"),
         );
     }
     let policy =

@@ -978,6 +978,21 @@ pub(crate) fn memoise(rules: &mut [Rule]) -> (usize, usize) {
     (step, finding)
 }
 
+/// The bundled policy with one rule added: `id`, of `kind`, labelled and
+/// cited as a test's, with the rest of its fields (`fields`, TOML lines).
+#[cfg(test)]
+fn bundled_with(id: &str, kind: &str, fields: &str) -> crate::policy::Policy {
+    let rule = format!(
+        "\n[[rule]]\nid = \"{id}\"\nkind = \"{kind}\"\nlabel_vi = \"x\"\nlabel_en = \"x\"\n\
+         cite = {{ source = \"cd280\" }}\n{fields}"
+    );
+    let text = format!("{}{rule}", crate::policy::BUNDLED_2023);
+    match crate::policy::Policy::from_toml_str(&text, "added.toml") {
+        Ok(p) => p,
+        Err(e) => panic!("{fields}: {e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1162,16 +1177,14 @@ mod tests {
         scope: &str,
         when: &str,
     ) -> (Vec<&'static str>, Option<(&'static str, String, i64)>) {
-        let rule = format!(
-            "\n[[rule]]\nid = \"zz.need\"\nkind = \"avoidance\"\nlabel_vi = \"x\"\nlabel_en = \"x\"\n\
-             cite = {{ source = \"cd280\" }}\nfor = \"{scope}\"\nwhen = '''{when}'''\n\
-             who = \"task.assigned_by\"\nbehaviour = \"upward_push\"\nseverity = \"minor\"\n"
+        let p = bundled_with(
+            "zz.need",
+            "avoidance",
+            &format!(
+                "for = \"{scope}\"\nwhen = '''{when}'''\nwho = \"task.assigned_by\"\n\
+                 behaviour = \"upward_push\"\nseverity = \"minor\"\n"
+            ),
         );
-        let text = format!("{}{rule}", crate::policy::BUNDLED_2023);
-        let p = match Policy::from_toml_str(&text, "needs.toml") {
-            Ok(p) => p,
-            Err(e) => panic!("{when}: {e}"),
-        };
         let Some(m) = p.plan.main.iter().find(|m| {
             p.rules
                 .get(m.ix)
@@ -1262,15 +1275,11 @@ mod tests {
     /// policy (so rewritten as evaluation sees it), for a finding of rule
     /// `avoid.no_proposal`, behaviour `no_proposal`, severity `moderate`.
     fn decided(when: &str) -> Option<bool> {
-        let rule = format!(
-            "\n[[rule]]\nid = \"zz.csq\"\nkind = \"consequence\"\nlabel_vi = \"x\"\nlabel_en = \"x\"\n\
-             cite = {{ source = \"cd280\" }}\nwhen = '''{when}'''\nmeasure = \"reminder\"\n"
+        let p = bundled_with(
+            "zz.csq",
+            "consequence",
+            &format!("when = '''{when}'''\nmeasure = \"reminder\"\n"),
         );
-        let text = format!("{}{rule}", crate::policy::BUNDLED_2023);
-        let p = match Policy::from_toml_str(&text, "decided.toml") {
-            Ok(p) => p,
-            Err(e) => panic!("{when}: {e}"),
-        };
         let Some(w) = p
             .rules
             .iter()
@@ -1631,15 +1640,11 @@ mod memo_tests {
     /// Whether a consequence `when`, added to the bundled policy, has a
     /// part shared by the findings of one official (`memoise_by_official`).
     fn shared_by_official(when: &str) -> bool {
-        let rule = format!(
-            "\n[[rule]]\nid = \"zz.csq\"\nkind = \"consequence\"\nlabel_vi = \"x\"\nlabel_en = \"x\"\n\
-             cite = {{ source = \"cd280\" }}\nwhen = {when:?}\nmeasure = \"reminder\"\n"
+        let p = super::bundled_with(
+            "zz.csq",
+            "consequence",
+            &format!("when = {when:?}\nmeasure = \"reminder\"\n"),
         );
-        let text = format!("{}{rule}", crate::policy::BUNDLED_2023);
-        let p = match Policy::from_toml_str(&text, "shared.toml") {
-            Ok(p) => p,
-            Err(e) => panic!("{when}: {e}"),
-        };
         let mut found = Vec::new();
         for r in p.rules.iter().filter(|r| r.id.as_str() == "zz.csq") {
             for v in &r.versions {
