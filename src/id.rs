@@ -54,6 +54,13 @@ pub(crate) trait Shared {
     fn is_shared(&self) -> bool;
 }
 
+/// The text of an id as the id keeps it, for the evaluator's values,
+/// which name a text by one thin reference.
+pub(crate) trait IdText {
+    /// The id's text, as kept.
+    fn id_text(&self) -> &smol_str::SmolStr;
+}
+
 /// The text of an id of a case: kept in the id itself when it is short
 /// (at most 23 bytes, as nearly every id is), so that cloning and dropping it
 /// touch no shared memory; a longer text is shared by reference count.
@@ -73,6 +80,12 @@ macro_rules! id_type {
         impl Shared for $name {
             fn is_shared(&self) -> bool {
                 self.0.is_heap_allocated()
+            }
+        }
+        impl IdText for $name {
+            #[inline]
+            fn id_text(&self) -> &smol_str::SmolStr {
+                &self.0
             }
         }
         // Hashed as its text, as `Borrow<str>` requires, inline at the caller.
@@ -225,6 +238,14 @@ impl PartialEq for RuleId {
     }
 }
 impl Eq for RuleId {}
+impl RuleId {
+    /// The interned text, by reference: for the evaluator's values, which
+    /// name a text by one thin reference.
+    #[inline]
+    pub(crate) fn interned(&self) -> &&'static str {
+        &self.0
+    }
+}
 impl std::hash::Hash for RuleId {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.0.hash(state);

@@ -55,11 +55,20 @@ impl<T: ?Sized + Eq + Hash + 'static> Pool<T> {
 }
 
 static TEXTS: Pool<str> = Pool::new();
+static TEXT_REFS: Pool<&'static str> = Pool::new();
 static CITATIONS: Pool<Citation> = Pool::new();
 
 /// The interned copy of `s`: equal text gives the same reference.
 pub(crate) fn text(s: &str) -> &'static str {
     TEXTS.get(s, |s| Box::leak(Box::from(s)))
+}
+
+/// The interned copy of `s` ([`text`]), by an interned reference to it:
+/// one word that names the text, as the evaluator's values name a
+/// compiled condition's literal. Equal text gives the same reference.
+pub(crate) fn text_ref(s: &str) -> &'static &'static str {
+    let s = text(s);
+    TEXT_REFS.get(&s, |s| Box::leak(Box::new(*s)))
 }
 
 /// The interned copy of `c`: equal citations give the same reference.
@@ -140,6 +149,16 @@ mod tests {
         assert!(std::ptr::eq(a, b));
         assert!(!std::ptr::eq(a, c));
         assert_eq!(c, "intern-test-c");
+    }
+
+    #[test]
+    fn equal_text_refs_are_kept_once() {
+        let a = text_ref(&String::from("intern-test-ref"));
+        let b = text_ref("intern-test-ref");
+        assert_eq!(*a, "intern-test-ref");
+        assert!(std::ptr::eq(a, b));
+        assert!(std::ptr::eq(*a, text("intern-test-ref")));
+        assert!(!std::ptr::eq(a, text_ref("intern-test-ref-2")));
     }
 
     #[test]

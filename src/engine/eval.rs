@@ -10,12 +10,12 @@ use std::cell::Cell;
 mod code;
 pub(crate) use code::{Code, compile, infallible, spine};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use super::facts::Facts;
 use super::local::LocalOfficials;
-use crate::id::{Field, OfficialId, UnitId};
-use crate::model::{Delegation, Event, EventKind, Role, Step, Task};
+use crate::id::{Field, IdText, OfficialId, UnitId};
+use crate::model::{Delegation, Event, EventKind, Role, Step, StepKind, Task};
 use crate::policy::expr::check::{Cmp, Expr, F, Func, Lit, Node, slot};
 use crate::policy::expr::syntax::Quant;
 use crate::policy::{Behaviour, Cond, Severity};
@@ -23,7 +23,8 @@ use crate::policy::{Behaviour, Cond, Severity};
 /// A finding as seen by consequence conditions.
 #[derive(Debug, Clone)]
 pub(crate) struct FindingView<'a> {
-    pub rule: &'a str,
+    /// The rule's id, by reference to its interned text.
+    pub rule: &'a &'a str,
     pub behaviour: Behaviour,
     pub severity: Severity,
     /// The official, borrowed from the raw finding (or the exception's move).
@@ -44,42 +45,58 @@ pub(crate) struct FindingView<'a> {
 /// a value names them by position, so copying or dropping a value touches
 /// no reference count and frees nothing.
 ///
-/// The tag is eight bytes (`repr(u64)`): with a one-byte tag, rustc copied
-/// a value's first eight bytes piece by piece (a byte, four, two, one)
-/// wherever one was returned, and with a four-byte tag the payloads of
-/// four bytes shared the first word with it; a whole-word tag puts every
-/// payload in the words after it (0.6 % fewer instructions than four
-/// bytes). The value is 24 bytes either way, and `Option<V>` and
-/// `Result<V, _>` still use the tag's spare values.
+/// Every variant holds at most one word: a number, or a thin reference.
+/// rustc then lays a value out as a pair of scalars (the tag and the word),
+/// 16 bytes passed and returned in two registers, as are `Option<V>` and
+/// `Result<V, _>`, which use the tag's spare values. A value of three words
+/// was returned through memory: the callee stored it piece by piece and the
+/// caller copied it with wider loads, which cannot be forwarded from those
+/// stores and waited for them. Hence a boolean is two variants, a date a
+/// [`Day`], two 32-bit numbers one [`Pair`], and a text a thin reference in
+/// one of four forms ([`V::text`] reads any of them; they compare as the
+/// same text).
+///
+/// The tag is eight bytes (`repr(u64)`), a register of its own.
 #[derive(Debug, Clone, Copy)]
 #[repr(u64)]
 pub(crate) enum V<'a> {
     None,
-    Bool(bool),
+    False,
+    True,
     Int(i64),
-    Date(NaiveDate),
-    Str(&'a str),
+    Date(Day),
+    /// A text kept as a `&str` that lives as long: a name of the
+    /// vocabulary (a static string), a compiled condition's literal or a
+    /// rule id (interned).
+    Str(&'a &'a str),
+    /// A text of the case or the organisation (a title, a name, a reason).
+    Text(&'a String),
+    /// The text of an id (of the task, a step, an event, a unit, an
+    /// official or a delegation).
+    Id(&'a smol_str::SmolStr),
+    /// A text literal of the condition tree the interpreter walks.
+    #[allow(
+        clippy::borrowed_box,
+        reason = "a `&Box<str>` is one word, a `&str` two"
+    )]
+    Literal(&'a Box<str>),
     Off(&'a OfficialId),
     /// An official the evaluation owns: item `.0` of [`Env::owned`].
-    OwnedOff(u32),
+    OwnedOff(usize),
     Unit(&'a UnitId),
     Field(&'a Field),
-    Step(u32),
-    Event(u32),
+    Step(usize),
+    Event(usize),
     Del(&'a Delegation),
-    Finding(u32),
+    Finding(usize),
     Task,
     /// Agenda item `.1` of meeting event `.0`.
-    Item(u32, u32),
+    Item(Pair),
+    // The lists, last, so that telling a list from another value compares
+    // the tag with one bound.
     /// A list computed by the condition: `.1` items of [`Env::lists`] from `.0`.
-    List(u32, u32),
-    /// Lists read from the case or the facts without copying them.
-    Lazy(Lazy<'a>),
-}
-
-/// A list that is read in place.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Lazy<'a> {
+    List(Pair),
+    // The lists read from the case or the facts without copying them.
     /// No items.
     Empty,
     /// Every event considered (`events`).
@@ -87,18 +104,61 @@ pub(crate) enum Lazy<'a> {
     /// The events of one kind (index into `EventKind::NAMES`).
     KindEvents(usize),
     /// The events of a step.
-    StepEvents(u32),
+    StepEvents(usize),
     /// The events of one kind (`.1`) in a step (`.0`).
-    StepKindEvents(u32, usize),
+    StepKindEvents(Pair),
     /// Every step (`task.steps`).
     Steps,
     /// The agenda items of meeting event `.0`, of which there are `.1`.
-    Items(u32, u32),
+    Items(Pair),
     /// The evidence of a finding.
-    Evidence(u32),
+    Evidence(usize),
+    /// Officials listed by the case.
     Offs(&'a Vec<OfficialId>),
+    /// Units listed by the case.
     Units(&'a Vec<UnitId>),
+    /// Texts listed by the case.
     Strs(&'a Vec<String>),
+}
+
+/// A date as one number that orders as the date does: its year times 512
+/// plus its day of the year. Dates compare and test equal as their numbers;
+/// the date itself ([`Day::date`]) is read back for arithmetic, the
+/// calendar and the organisation.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub(crate) struct Day(i64);
+
+impl Day {
+    /// The number of a date.
+    #[inline]
+    pub(crate) fn of(d: NaiveDate) -> Day {
+        Day(i64::from(d.year()) << 9 | i64::from(d.ordinal()))
+    }
+
+    /// The date of the number. Numbers are only made of dates
+    /// ([`Day::of`]), so the fallback (the epoch) is never taken.
+    #[inline]
+    pub(crate) fn date(self) -> NaiveDate {
+        NaiveDate::from_yo_opt((self.0 >> 9) as i32, (self.0 & 511) as u32).unwrap_or_default()
+    }
+}
+
+/// Two 32-bit numbers in one word, the first in the high half.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Pair(u64);
+
+impl Pair {
+    /// The pair of `a` and `b`.
+    #[inline]
+    pub(crate) fn new(a: u32, b: u32) -> Pair {
+        Pair(u64::from(a) << 32 | u64::from(b))
+    }
+
+    /// The two numbers, in order.
+    #[inline]
+    pub(crate) fn get(self) -> (u32, u32) {
+        ((self.0 >> 32) as u32, self.0 as u32)
+    }
 }
 
 /// A group of the facts' events that a quantifier walks in place (see
@@ -121,9 +181,35 @@ impl Group<'_> {
     }
 }
 
-impl V<'_> {
+impl<'a> V<'a> {
+    /// `true` or `false`, as a value.
+    #[inline]
+    pub(crate) fn bool(b: bool) -> V<'a> {
+        if b { V::True } else { V::False }
+    }
+
+    /// A date, as a value.
+    #[inline]
+    pub(crate) fn date(d: NaiveDate) -> V<'a> {
+        V::Date(Day::of(d))
+    }
+
+    /// The text of a text value, in any of its forms.
+    #[inline]
+    pub(crate) fn text(&self) -> Option<&'a str> {
+        match *self {
+            V::Str(s) => Some(s),
+            V::Text(s) => Some(s),
+            V::Id(s) => Some(s.as_str()),
+            V::Literal(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Whether the value is `true` (a boolean context's test).
+    #[inline]
     fn truthy(&self) -> bool {
-        matches!(self, V::Bool(true))
+        matches!(self, V::True)
     }
 }
 
@@ -138,8 +224,9 @@ fn date_add<'a>(d: V<'a>, n: V<'a>, plus: bool) -> V<'a> {
             } else {
                 n.checked_neg().unwrap_or(i64::MAX)
             };
-            d.checked_add_signed(chrono::Duration::days(n.clamp(-100_000, 100_000)))
-                .map_or(V::None, V::Date)
+            d.date()
+                .checked_add_signed(chrono::Duration::days(n.clamp(-100_000, 100_000)))
+                .map_or(V::None, V::date)
         }
         _ => V::None,
     }
@@ -147,7 +234,7 @@ fn date_add<'a>(d: V<'a>, n: V<'a>, plus: bool) -> V<'a> {
 
 /// An optional date as a value (`none` when absent).
 fn opt_date<'a>(d: Option<NaiveDate>) -> V<'a> {
-    d.map_or(V::None, V::Date)
+    d.map_or(V::None, V::date)
 }
 
 /// An optional official as a value (`none` when absent).
@@ -170,10 +257,10 @@ fn eq_scalar<'k>(
     match (a, b) {
         (V::None, V::None) => true,
         (V::None, _) | (_, V::None) => false,
-        (V::Bool(x), V::Bool(y)) => x == y,
+        (V::False, V::False) | (V::True, V::True) => true,
         (V::Int(x), V::Int(y)) => x == y,
         (V::Date(x), V::Date(y)) => x == y,
-        (V::Item(a, b), V::Item(c, d)) => a == c && b == d,
+        (V::Item(x), V::Item(y)) => x == y,
         (V::Step(x), V::Step(y)) | (V::Event(x), V::Event(y)) | (V::Finding(x), V::Finding(y)) => {
             x == y
         }
@@ -327,18 +414,18 @@ impl<'a> Env<'a, '_> {
 }
 
 impl<'a, 'f> Env<'a, 'f> {
-    fn event(&self, i: u32) -> Option<&'a Event> {
-        self.events.get(i as usize)
+    fn event(&self, i: usize) -> Option<&'a Event> {
+        self.events.get(i)
     }
-    fn step(&self, i: u32) -> Option<&'a Step> {
-        self.steps.get(i as usize)
+    fn step(&self, i: usize) -> Option<&'a Step> {
+        self.steps.get(i)
     }
 
     /// The official a value is, if it is one.
     pub(crate) fn official<'s>(&'s self, v: &V<'a>) -> Option<&'s OfficialId> {
         match *v {
             V::Off(o) => Some(o),
-            V::OwnedOff(i) => self.owned.get(i as usize),
+            V::OwnedOff(i) => self.owned.get(i),
             _ => None,
         }
     }
@@ -347,6 +434,9 @@ impl<'a, 'f> Env<'a, 'f> {
     fn key<'s>(&'s self, v: &V<'a>) -> Option<&'s str> {
         Some(match *v {
             V::Str(s) => s,
+            V::Text(s) => s,
+            V::Id(s) => s.as_str(),
+            V::Literal(s) => s,
             V::Unit(u) => u.as_str(),
             V::Field(f) => f.as_str(),
             V::Del(d) => d.id.as_str(),
@@ -355,15 +445,23 @@ impl<'a, 'f> Env<'a, 'f> {
         })
     }
 
+    /// Whether `x` is the text `k` or has it for its text (an id): equality
+    /// with a text value, as [`Env::eq`] tests it.
+    #[inline]
+    fn eq_text(&self, x: &V<'a>, k: &str) -> bool {
+        self.key(x) == Some(k)
+    }
+
     /// Keeps `o` for the rest of the evaluation, as a value.
     pub(crate) fn own(&mut self, o: OfficialId) -> V<'a> {
-        let i = u32::try_from(self.owned.len()).unwrap_or(u32::MAX);
+        let i = self.owned.len();
         self.owned.push(o);
         V::OwnedOff(i)
     }
 
     /// The items of list value `(start, len)` (see [`V::List`]).
-    fn list_items(&self, start: u32, len: u32) -> &[V<'a>] {
+    fn list_items(&self, list: Pair) -> &[V<'a>] {
+        let (start, len) = list.get();
         let start = start as usize;
         self.lists
             .get(start..start.saturating_add(len as usize))
@@ -384,7 +482,7 @@ impl<'a, 'f> Env<'a, 'f> {
         self.lists.extend(items);
         let len = self.lists.len() - start;
         match (u32::try_from(start), u32::try_from(len)) {
-            (Ok(s), Ok(n)) => Ok(V::List(s, n)),
+            (Ok(s), Ok(n)) => Ok(V::List(Pair::new(s, n))),
             _ => Err(self.fail(format!(
                 "the lists built in one evaluation exceed {} items",
                 u32::MAX
@@ -448,7 +546,9 @@ impl<'a, 'f> Env<'a, 'f> {
     /// The events a value names (one, or a list), deduplicated in order,
     /// appended to `out` (which it deduplicates against).
     pub(crate) fn events_into(&self, v: &V<'a>, out: &mut Vec<u32>) {
-        let mut push = |i: u32| {
+        // Event values are made of the facts' `u32` indexes.
+        let mut push = |i: usize| {
+            let i = i as u32;
             if !out.contains(&i) {
                 out.push(i);
             }
@@ -471,22 +571,27 @@ impl<'a, 'f> Env<'a, 'f> {
     fn event_group(&self, v: &V<'a>) -> Option<Group<'f>> {
         let facts = self.facts;
         let all = |events| Group { events, step: None };
-        match v {
-            V::Lazy(Lazy::KindEvents(k)) => Some(all(facts.of_kind(*k))),
-            V::Lazy(Lazy::StepEvents(s)) => Some(all(facts.of_step(*s as usize))),
-            V::Lazy(Lazy::StepKindEvents(s, k)) => Some(Group {
-                events: facts.of_kind(*k),
-                step: Some(*s),
-            }),
+        match *v {
+            V::KindEvents(k) => Some(all(facts.of_kind(k))),
+            V::StepEvents(s) => Some(all(facts.of_step(s))),
+            V::StepKindEvents(sk) => {
+                let (s, k) = sk.get();
+                Some(Group {
+                    events: facts.of_kind(k as usize),
+                    step: Some(s),
+                })
+            }
             _ => None,
         }
     }
 
-    /// The events of kind `k` in step `s`, in event order.
-    fn step_kind_events(&self, s: u32, k: usize) -> impl Iterator<Item = u32> + '_ {
+    /// The events of kind `k` in step `s` (a [`V::StepKindEvents`]), in
+    /// event order.
+    fn step_kind_events(&self, sk: Pair) -> impl Iterator<Item = u32> + '_ {
         let facts = self.facts;
+        let (s, k) = sk.get();
         facts
-            .of_kind(k)
+            .of_kind(k as usize)
             .iter()
             .copied()
             .filter(move |&e| facts.step_of_event(e) == Some(s))
@@ -494,30 +599,39 @@ impl<'a, 'f> Env<'a, 'f> {
 
     /// Whether a value is a list.
     fn is_list(v: &V<'a>) -> bool {
-        matches!(v, V::List(..) | V::Lazy(_))
+        matches!(
+            v,
+            V::List(_)
+                | V::Empty
+                | V::AllEvents
+                | V::KindEvents(_)
+                | V::StepEvents(_)
+                | V::StepKindEvents(_)
+                | V::Steps
+                | V::Items(_)
+                | V::Evidence(_)
+                | V::Offs(_)
+                | V::Units(_)
+                | V::Strs(_)
+        )
     }
 
     /// The number of items of a list value (0 for any other value).
     pub(crate) fn len_of(&self, v: &V<'a>) -> usize {
         let facts = self.facts;
-        match v {
-            V::List(_, n) => *n as usize,
-            V::Lazy(z) => match *z {
-                Lazy::Empty => 0,
-                Lazy::AllEvents => facts.n_events,
-                Lazy::KindEvents(k) => facts.of_kind(k).len(),
-                Lazy::StepEvents(s) => facts.of_step(s as usize).len(),
-                Lazy::StepKindEvents(s, k) => self.step_kind_events(s, k).count(),
-                Lazy::Steps => facts.case.task().steps.len(),
-                Lazy::Items(_, n) => n as usize,
-                Lazy::Evidence(f) => self
-                    .findings
-                    .get(f as usize)
-                    .map_or(0, |x| x.evidence.len()),
-                Lazy::Offs(x) => x.len(),
-                Lazy::Units(x) => x.len(),
-                Lazy::Strs(x) => x.len(),
-            },
+        match *v {
+            V::List(l) => l.get().1 as usize,
+            V::Empty => 0,
+            V::AllEvents => facts.n_events,
+            V::KindEvents(k) => facts.of_kind(k).len(),
+            V::StepEvents(s) => facts.of_step(s).len(),
+            V::StepKindEvents(sk) => self.step_kind_events(sk).count(),
+            V::Steps => facts.case.task().steps.len(),
+            V::Items(x) => x.get().1 as usize,
+            V::Evidence(f) => self.findings.get(f).map_or(0, |x| x.evidence.len()),
+            V::Offs(x) => x.len(),
+            V::Units(x) => x.len(),
+            V::Strs(x) => x.len(),
             _ => 0,
         }
     }
@@ -525,49 +639,42 @@ impl<'a, 'f> Env<'a, 'f> {
     /// Item `i` of a list value (`none` past the end or for any other value).
     pub(crate) fn item(&self, v: &V<'a>, i: usize) -> V<'a> {
         let facts = self.facts;
-        let ev = |x: Option<&u32>| x.map_or(V::None, |&e| V::Event(e));
-        match v {
-            V::List(start, n) => self
-                .list_items(*start, *n)
-                .get(i)
-                .copied()
-                .unwrap_or(V::None),
-            V::Lazy(z) => match *z {
-                Lazy::Empty => V::None,
-                Lazy::AllEvents => {
-                    if i < facts.n_events {
-                        V::Event(i as u32)
-                    } else {
-                        V::None
-                    }
+        let ev = |x: Option<&u32>| x.map_or(V::None, |&e| V::Event(e as usize));
+        match *v {
+            V::List(l) => self.list_items(l).get(i).copied().unwrap_or(V::None),
+            V::Empty => V::None,
+            V::AllEvents => {
+                if i < facts.n_events {
+                    V::Event(i)
+                } else {
+                    V::None
                 }
-                Lazy::KindEvents(k) => ev(facts.of_kind(k).get(i)),
-                Lazy::StepEvents(s) => ev(facts.of_step(s as usize).get(i)),
-                Lazy::StepKindEvents(s, k) => {
-                    self.step_kind_events(s, k).nth(i).map_or(V::None, V::Event)
+            }
+            V::KindEvents(k) => ev(facts.of_kind(k).get(i)),
+            V::StepEvents(s) => ev(facts.of_step(s).get(i)),
+            V::StepKindEvents(sk) => self
+                .step_kind_events(sk)
+                .nth(i)
+                .map_or(V::None, |e| V::Event(e as usize)),
+            V::Steps => {
+                if i < facts.case.task().steps.len() {
+                    V::Step(i)
+                } else {
+                    V::None
                 }
-                Lazy::Steps => {
-                    if i < facts.case.task().steps.len() {
-                        V::Step(i as u32)
-                    } else {
-                        V::None
-                    }
+            }
+            V::Items(x) => {
+                let (e, n) = x.get();
+                if i < n as usize {
+                    V::Item(Pair::new(e, i as u32))
+                } else {
+                    V::None
                 }
-                Lazy::Items(e, n) => {
-                    if i < n as usize {
-                        V::Item(e, i as u32)
-                    } else {
-                        V::None
-                    }
-                }
-                Lazy::Evidence(f) => ev(self
-                    .findings
-                    .get(f as usize)
-                    .and_then(|x| x.evidence.get(i))),
-                Lazy::Offs(x) => x.get(i).map_or(V::None, V::Off),
-                Lazy::Units(x) => x.get(i).map_or(V::None, V::Unit),
-                Lazy::Strs(x) => x.get(i).map_or(V::None, |s| V::Str(s)),
-            },
+            }
+            V::Evidence(f) => ev(self.findings.get(f).and_then(|x| x.evidence.get(i))),
+            V::Offs(x) => x.get(i).map_or(V::None, V::Off),
+            V::Units(x) => x.get(i).map_or(V::None, V::Unit),
+            V::Strs(x) => x.get(i).map_or(V::None, V::Text),
             _ => V::None,
         }
     }
@@ -576,7 +683,6 @@ impl<'a, 'f> Env<'a, 'f> {
     pub(crate) fn eq(&self, a: &V<'a>, b: &V<'a>) -> bool {
         match (a, b) {
             (V::None, V::None) => return true,
-            (V::Str(x), V::Str(y)) => return x == y,
             (V::Int(x), V::Int(y)) => return x == y,
             (V::Step(x), V::Step(y)) | (V::Event(x), V::Event(y)) => return x == y,
             // Ids compare inline (short) or by address first (shared).
@@ -585,11 +691,34 @@ impl<'a, 'f> Env<'a, 'f> {
                 return self.official(a) == self.official(b);
             }
             (V::Unit(x), V::Unit(y)) => return x == y,
-            (V::None, V::Off(_) | V::Unit(_) | V::Str(_) | V::Int(_) | V::Date(_))
-            | (V::Off(_) | V::Unit(_) | V::Str(_) | V::Int(_) | V::Date(_), V::None) => {
+            (
+                V::None,
+                V::Off(_)
+                | V::Unit(_)
+                | V::Str(_)
+                | V::Text(_)
+                | V::Id(_)
+                | V::Literal(_)
+                | V::Int(_)
+                | V::Date(_),
+            )
+            | (
+                V::Off(_)
+                | V::Unit(_)
+                | V::Str(_)
+                | V::Text(_)
+                | V::Id(_)
+                | V::Literal(_)
+                | V::Int(_)
+                | V::Date(_),
+                V::None,
+            ) => {
                 return false;
             }
             _ => {}
+        }
+        if let (Some(x), Some(y)) = (a.text(), b.text()) {
+            return x == y;
         }
         if Self::is_list(a) || Self::is_list(b) {
             if !(Self::is_list(a) && Self::is_list(b)) {
@@ -604,8 +733,8 @@ impl<'a, 'f> Env<'a, 'f> {
 
     /// Whether `x` is an item of list `l`.
     pub(crate) fn contains(&self, l: &V<'a>, x: &V<'a>) -> bool {
-        if let V::List(start, n) = *l {
-            return self.list_items(start, n).iter().any(|y| self.eq(x, y));
+        if let V::List(list) = *l {
+            return self.list_items(list).iter().any(|y| self.eq(x, y));
         }
         (0..self.len_of(l)).any(|i| self.eq(x, &self.item(l, i)))
     }
@@ -728,7 +857,7 @@ impl<'a, 'f> Env<'a, 'f> {
                     // `x == none`, `x != none`: only `none` equals `none`.
                     (Node::Lit(Lit::None), Cmp::Eq) => matches!(x, V::None),
                     (Node::Lit(Lit::None), Cmp::Ne) => !matches!(x, V::None),
-                    (Node::Lit(Lit::Str(k)), _) => compare(self, *op, &x, &V::Str(k)),
+                    (Node::Lit(Lit::Str(k)), _) => compare(self, *op, &x, &V::Literal(k)),
                     _ => {
                         let y = self.operand(b)?;
                         compare(self, *op, &x, &y)
@@ -739,8 +868,10 @@ impl<'a, 'f> Env<'a, 'f> {
                 let x = self.field(self.var(*s), *f);
                 let same = match (k, &x) {
                     (None, x) => matches!(x, V::None),
-                    (Some(k), V::Str(t)) => t == k,
-                    (Some(k), x) => self.eq(x, &V::Str(k)),
+                    (Some(k), x) => match x.text() {
+                        Some(t) => t == *k,
+                        None => self.eq_text(x, k),
+                    },
                 };
                 same == *eq
             }
@@ -857,8 +988,8 @@ impl<'a, 'f> Env<'a, 'f> {
             };
             let it = self.var(s);
             match q {
-                Quant::Exists if ok => return Ok(V::Bool(true)),
-                Quant::All if !ok => return Ok(V::Bool(false)),
+                Quant::Exists if ok => return Ok(V::True),
+                Quant::All if !ok => return Ok(V::False),
                 Quant::First if ok => return Ok(it),
                 Quant::Last if ok => last = Some(it),
                 Quant::Count if ok => count += 1,
@@ -867,8 +998,8 @@ impl<'a, 'f> Env<'a, 'f> {
             }
         }
         Ok(match q {
-            Quant::Exists => V::Bool(false),
-            Quant::All => V::Bool(true),
+            Quant::Exists => V::False,
+            Quant::All => V::True,
             Quant::First => V::None,
             Quant::Last => last.unwrap_or(V::None),
             Quant::Count => V::Int(count),
@@ -981,7 +1112,8 @@ impl<'a, 'f> Env<'a, 'f> {
     #[inline]
     fn step_kind_source(&mut self, b: V<'a>, k: usize) -> V<'a> {
         match b {
-            V::Step(s) => V::Lazy(Lazy::StepKindEvents(s, k)),
+            // Steps and kinds are counted in `u32` by the facts.
+            V::Step(s) => V::StepKindEvents(Pair::new(s as u32, k as u32)),
             other => self.field(other, F::SEvents),
         }
     }
@@ -992,7 +1124,7 @@ impl<'a, 'f> Env<'a, 'f> {
     #[inline]
     fn bind(&mut self, items: &V<'a>, group: Option<Group<'f>>, i: usize, s: usize) {
         let it = match group {
-            Some(g) => g.events.get(i).map_or(V::None, |&e| V::Event(e)),
+            Some(g) => g.events.get(i).map_or(V::None, |&e| V::Event(e as usize)),
             None => self.item(items, i),
         };
         self.set(s, it);
@@ -1040,12 +1172,12 @@ impl<'a, 'f> Env<'a, 'f> {
             }),
             Node::Lit(l) => Ok(match l {
                 Lit::None => V::None,
-                Lit::Bool(b) => V::Bool(*b),
+                Lit::Bool(b) => V::bool(*b),
                 Lit::Int(n) => V::Int(*n),
-                Lit::Date(d) => V::Date(*d),
-                Lit::Str(s) => V::Str(s),
+                Lit::Date(d) => V::date(*d),
+                Lit::Str(s) => V::Literal(s),
             }),
-            Node::KindEvents(k) => Ok(V::Lazy(Lazy::KindEvents(*k))),
+            Node::KindEvents(k) => Ok(V::KindEvents(*k)),
             // A shared value already computed for the bound step or finding.
             Node::Memo(slot, _)
                 if let Some(Some(v)) = self.memo_at(*slot).and_then(|i| self.memo.get(i)) =>
@@ -1059,7 +1191,7 @@ impl<'a, 'f> Env<'a, 'f> {
             | Node::Cmp(..)
             | Node::FieldIs(..)
             | Node::In(..)
-            | Node::Quant(Quant::Exists | Quant::All, ..) => Ok(V::Bool(self.test(e)?)),
+            | Node::Quant(Quant::Exists | Quant::All, ..) => Ok(V::bool(self.test(e)?)),
             // Each in a small function of its own rather than through `eval_other`.
             Node::Call(f, args) => self.eval_call(*f, args),
             Node::Memo(slot, inner) => self.eval_memo(*slot, inner),
@@ -1098,7 +1230,7 @@ impl<'a, 'f> Env<'a, 'f> {
     #[inline(never)]
     fn eval_other(&mut self, e: &'a Expr) -> R<'a> {
         Ok(match &e.node {
-            Node::KindEvents(k) => V::Lazy(Lazy::KindEvents(*k)),
+            Node::KindEvents(k) => V::KindEvents(*k),
             // The step's events of one kind; for any other value, what
             // `.events` of it gives (the condition tests the kind anyway).
             Node::StepKindEvents(b, k) => {
@@ -1108,10 +1240,10 @@ impl<'a, 'f> Env<'a, 'f> {
             Node::Memo(slot, inner) => return self.eval_memo(*slot, inner),
             Node::Lit(l) => match l {
                 Lit::None => V::None,
-                Lit::Bool(b) => V::Bool(*b),
+                Lit::Bool(b) => V::bool(*b),
                 Lit::Int(n) => V::Int(*n),
-                Lit::Date(d) => V::Date(*d),
-                Lit::Str(s) => V::Str(s),
+                Lit::Date(d) => V::date(*d),
+                Lit::Str(s) => V::Literal(s),
             },
             Node::Var(s) => self.var(*s),
             Node::Param(i) => return self.param(*i),
@@ -1130,7 +1262,7 @@ impl<'a, 'f> Env<'a, 'f> {
             | Node::Cmp(..)
             | Node::FieldIs(..)
             | Node::In(..)
-            | Node::Quant(Quant::Exists | Quant::All, ..) => V::Bool(self.test(e)?),
+            | Node::Quant(Quant::Exists | Quant::All, ..) => V::bool(self.test(e)?),
             Node::Add(a, b) | Node::Sub(a, b) => {
                 let (x, y) = (self.eval(a)?, self.eval(b)?);
                 return self.arith(matches!(e.node, Node::Add(..)), x, y);
@@ -1203,42 +1335,42 @@ impl<'a, 'f> Env<'a, 'f> {
         let facts = self.facts;
         let task = self.task;
         match f {
-            F::TId => V::Str(task.id.as_str()),
-            F::TTitle => V::Str(&task.title),
+            F::TId => V::Id(task.id.id_text()),
+            F::TTitle => V::Text(&task.title),
             F::TUnit => V::Unit(&task.unit),
             F::TField => V::Field(&task.field),
             F::TCompetentUnit => V::Unit(&task.competent_unit),
             F::TOrigin => V::Str(origin_name(task.origin)),
-            F::TReceived => V::Date(facts.task.received),
+            F::TReceived => V::date(facts.task.received),
             F::TDue => opt_date(facts.task.due),
             F::TEffectiveDue => opt_date(facts.task.effective_due),
             F::TCurrentDue => opt_date(facts.task.current_due),
             F::TClosed => opt_date(facts.task.closed),
             F::TLateDays => V::Int(facts.task.late_days),
-            F::TOverdue => V::Bool(facts.task.late_days > 0),
+            F::TOverdue => V::bool(facts.task.late_days > 0),
             F::TStoppedDays => V::Int(facts.task.clock_stopped_days),
-            F::TSteps => V::Lazy(Lazy::Steps),
-            F::TStakeholders => V::Lazy(Lazy::Units(&task.stakeholders)),
-            F::TMandatory => V::Lazy(Lazy::Units(&task.legal.mandatory_consultees)),
-            F::TSuperiorApproval => V::Bool(task.legal.superior_approval.is_some()),
-            F::TNew => V::Bool(task.flags.new),
-            F::TDifficult => V::Bool(task.flags.difficult),
-            F::TUnprecedented => V::Bool(task.flags.unprecedented),
-            F::TPilot => V::Bool(task.flags.pilot),
-            F::TIncompleteLegal => V::Bool(task.flags.incomplete_legal_basis),
-            F::TNovel => V::Bool(task.flags.any()),
+            F::TSteps => V::Steps,
+            F::TStakeholders => V::Units(&task.stakeholders),
+            F::TMandatory => V::Units(&task.legal.mandatory_consultees),
+            F::TSuperiorApproval => V::bool(task.legal.superior_approval.is_some()),
+            F::TNew => V::bool(task.flags.new),
+            F::TDifficult => V::bool(task.flags.difficult),
+            F::TUnprecedented => V::bool(task.flags.unprecedented),
+            F::TPilot => V::bool(task.flags.pilot),
+            F::TIncompleteLegal => V::bool(task.flags.incomplete_legal_basis),
+            F::TNovel => V::bool(task.flags.any()),
             F::TAssignedBy => opt_off(task.assigned_by.as_ref()),
             F::TExtensions => V::Int(facts.task.extensions),
             F::TApologies => V::Int(facts.task.apologies),
-            F::TEnd => V::Date(facts.end),
-            F::TPublished => V::Lazy(Lazy::Strs(&task.legal.published_documents)),
+            F::TEnd => V::date(facts.end),
+            F::TPublished => V::Strs(&task.legal.published_documents),
             _ => V::None,
         }
     }
 
     /// Fields of a step (`step.*`, `p.*` over `task.steps`).
     #[inline(never)]
-    fn step_field(&self, i: u32, f: F) -> V<'a> {
+    fn step_field(&self, i: usize, f: F) -> V<'a> {
         self.step_field_at(i, f)
     }
 
@@ -1246,24 +1378,27 @@ impl<'a, 'f> Env<'a, 'f> {
     /// reads one field it names (`code.rs`), so that the choice of field
     /// is made at load.
     #[inline(always)]
-    fn step_field_at(&self, i: u32, f: F) -> V<'a> {
+    fn step_field_at(&self, ix: usize, f: F) -> V<'a> {
         let facts = self.facts;
-        let Some(s) = self.step(i) else {
+        let Some(s) = self.step(ix) else {
             return V::None;
         };
-        let ix = i as usize;
         match f {
-            F::SId => V::Str(s.id.as_str()),
-            F::SKind => V::Str(s.kind.name()),
-            F::SIndex => V::Int(i64::from(i)),
+            F::SId => V::Id(s.id.id_text()),
+            F::SKind => match &s.kind {
+                StepKind::Other(name) => V::Text(name),
+                k => V::Str(k.builtin_name_ref().unwrap_or(&"")),
+            },
+            // A step's index is below `u32::MAX` (the facts count steps in `u32`).
+            F::SIndex => V::Int(ix as i64),
             F::SAssignee => opt_off(s.assignee.as_ref()),
             F::SDeputy => opt_off(s.deputy.as_ref()),
             F::SCollective => opt_unit(s.collective.as_ref()),
             F::SDue => opt_date(s.due),
-            F::SEvents => V::Lazy(Lazy::StepEvents(i)),
+            F::SEvents => V::StepEvents(ix),
             F::SStarted => opt_date(facts.step_started.get(ix).copied().flatten()),
             F::SCompleted => opt_date(facts.step_completed.get(ix).copied().flatten()),
-            F::SDate => V::Date(facts.step_date(ix)),
+            F::SDate => V::date(facts.step_date(ix)),
             F::SDone => opt_date(facts.step_done.get(ix).copied().flatten()),
             _ => V::None,
         }
@@ -1271,7 +1406,7 @@ impl<'a, 'f> Env<'a, 'f> {
 
     /// Fields of an event (`e.*`, `x.*` over events).
     #[inline(never)]
-    fn event_field(&mut self, i: u32, f: F) -> V<'a> {
+    fn event_field(&mut self, i: usize, f: F) -> V<'a> {
         self.event_field_at(i, f)
     }
 
@@ -1279,26 +1414,25 @@ impl<'a, 'f> Env<'a, 'f> {
     /// reads one field it names (`code.rs`), so that the choice of field
     /// is made at load.
     #[inline(always)]
-    fn event_field_at(&mut self, i: u32, f: F) -> V<'a> {
+    fn event_field_at(&mut self, i: usize, f: F) -> V<'a> {
         let facts = self.facts;
         let case = facts.case;
         let org = case.org();
-        let empty = V::Lazy(Lazy::Empty);
+        let empty = V::Empty;
         let Some(e) = self.event(i) else {
             return V::None;
         };
         let k = &e.kind;
         match f {
-            F::EId => V::Str(e.id.as_str()),
-            F::EKind => V::Str(k.name()),
+            F::EId => V::Id(e.id.id_text()),
+            F::EKind => EventKind::NAMES.get(k.index()).map_or(V::None, V::Str),
             F::EActor => V::Off(&e.actor),
-            F::EStep => facts.step_of_event(i).map_or(V::None, V::Step),
-            F::EDate => facts
-                .event_dates
-                .get(i as usize)
-                .copied()
-                .map_or(V::None, V::Date),
-            F::EIndex => V::Int(i64::from(i)),
+            // Events are counted in `u32` by the facts.
+            F::EStep => facts
+                .step_of_event(i as u32)
+                .map_or(V::None, |s| V::Step(s as usize)),
+            F::EDate => facts.event_dates.get(i).copied().map_or(V::None, V::date),
+            F::EIndex => V::Int(i as i64),
             F::ETo => match k {
                 EventKind::Assigned { to }
                 | EventKind::InstructionRequested { to, .. }
@@ -1317,20 +1451,18 @@ impl<'a, 'f> Env<'a, 'f> {
                 | EventKind::Returned { reason, .. }
                 | EventKind::DeadlineExtended { reason, .. }
                 | EventKind::ObstacleCertified { reason, .. }
-                | EventKind::WrittenObjection { reason, .. } => V::Str(reason),
+                | EventKind::WrittenObjection { reason, .. } => V::Text(reason),
                 _ => V::None,
             },
             F::ELegalBasis => match k {
                 EventKind::Declined { legal_basis, .. }
                 | EventKind::Returned { legal_basis, .. } => {
-                    legal_basis.as_deref().map_or(V::None, V::Str)
+                    legal_basis.as_ref().map_or(V::None, V::Text)
                 }
                 _ => V::None,
             },
             F::EAddressees => match k {
-                EventKind::ConsultationRequested { addressees, .. } => {
-                    V::Lazy(Lazy::Units(addressees))
-                }
+                EventKind::ConsultationRequested { addressees, .. } => V::Units(addressees),
                 _ => empty,
             },
             F::EReplyBy => match k {
@@ -1343,8 +1475,8 @@ impl<'a, 'f> Env<'a, 'f> {
             },
             F::EPosition => match k {
                 EventKind::ConsultationReplied { position, .. } => V::Str(match position {
-                    crate::model::ReplyPosition::Clear => "clear",
-                    crate::model::ReplyPosition::Vague => "vague",
+                    crate::model::ReplyPosition::Clear => &"clear",
+                    crate::model::ReplyPosition::Vague => &"vague",
                 }),
                 _ => V::None,
             },
@@ -1357,16 +1489,16 @@ impl<'a, 'f> Env<'a, 'f> {
                     .take(facts.n_events)
                     .position(|x| &x.id == r)
                     .and_then(|p| u32::try_from(p).ok())
-                    .map_or(V::None, V::Event),
+                    .map_or(V::None, |p| V::Event(p as usize)),
                 _ => V::None,
             },
-            F::ERecommendation => V::Bool(matches!(
+            F::ERecommendation => V::bool(matches!(
                 k,
                 EventKind::ProposalSubmitted {
                     recommendation: true
                 }
             )),
-            F::EInPrincipleOnly => V::Bool(matches!(
+            F::EInPrincipleOnly => V::bool(matches!(
                 k,
                 EventKind::DecisionIssued {
                     in_principle_only: true
@@ -1384,11 +1516,11 @@ impl<'a, 'f> Env<'a, 'f> {
                 _ => V::None,
             },
             F::ENewDeadline => match k {
-                EventKind::DeadlineExtended { new_deadline, .. } => V::Date(*new_deadline),
+                EventKind::DeadlineExtended { new_deadline, .. } => V::date(*new_deadline),
                 _ => V::None,
             },
             F::ENewReturnDate => match k {
-                EventKind::ApologyIssued { new_return_date } => V::Date(*new_return_date),
+                EventKind::ApologyIssued { new_return_date } => V::date(*new_return_date),
                 _ => V::None,
             },
             F::EAnswerBy => match k {
@@ -1403,7 +1535,7 @@ impl<'a, 'f> Env<'a, 'f> {
                 EventKind::InnovationApproved { approved_by } => V::Off(approved_by),
                 _ => V::None,
             },
-            F::EForceMajeure => V::Bool(matches!(
+            F::EForceMajeure => V::bool(matches!(
                 k,
                 EventKind::ObstacleCertified {
                     force_majeure: true,
@@ -1411,11 +1543,11 @@ impl<'a, 'f> Env<'a, 'f> {
                 }
             )),
             F::EInFavour => match k {
-                EventKind::Vote { in_favour, .. } => V::Lazy(Lazy::Offs(in_favour)),
+                EventKind::Vote { in_favour, .. } => V::Offs(in_favour),
                 _ => empty,
             },
             F::EDissent => match k {
-                EventKind::Vote { dissent, .. } => V::Lazy(Lazy::Offs(dissent)),
+                EventKind::Vote { dissent, .. } => V::Offs(dissent),
                 _ => empty,
             },
             F::ECollective => match k {
@@ -1423,7 +1555,7 @@ impl<'a, 'f> Env<'a, 'f> {
                 _ => V::None,
             },
             F::EDocuments => match k {
-                EventKind::SupplementRequested { documents } => V::Lazy(Lazy::Strs(documents)),
+                EventKind::SupplementRequested { documents } => V::Strs(documents),
                 _ => empty,
             },
             F::ESpoke | F::ESilent => match k {
@@ -1451,17 +1583,17 @@ impl<'a, 'f> Env<'a, 'f> {
             F::EAbsent => match k {
                 EventKind::MeetingHeld {
                     absent_with_leave, ..
-                } => V::Lazy(Lazy::Offs(absent_with_leave)),
+                } => V::Offs(absent_with_leave),
                 _ => empty,
             },
             F::ERecused => match k {
-                EventKind::MeetingHeld { recused, .. } => V::Lazy(Lazy::Offs(recused)),
+                EventKind::MeetingHeld { recused, .. } => V::Offs(recused),
                 _ => empty,
             },
-            F::EDocument => e.document.as_deref().map_or(V::None, V::Str),
+            F::EDocument => e.document.as_ref().map_or(V::None, V::Text),
             F::EItems => match k {
-                EventKind::MeetingHeld { items, .. } => V::Lazy(Lazy::Items(
-                    i,
+                EventKind::MeetingHeld { items, .. } => V::Items(Pair::new(
+                    i as u32,
                     u32::try_from(items.len()).unwrap_or(u32::MAX),
                 )),
                 _ => empty,
@@ -1472,7 +1604,7 @@ impl<'a, 'f> Env<'a, 'f> {
 
     /// Fields of a finding (`finding.*`, `f.*` over `findings`).
     #[inline(never)]
-    fn finding_field(&self, i: u32, f: F) -> V<'a> {
+    fn finding_field(&self, i: usize, f: F) -> V<'a> {
         self.finding_field_at(i, f)
     }
 
@@ -1480,18 +1612,18 @@ impl<'a, 'f> Env<'a, 'f> {
     /// reads one field it names (`code.rs`), so that the choice of field
     /// is made at load.
     #[inline(always)]
-    fn finding_field_at(&self, i: u32, f: F) -> V<'a> {
-        let Some(x) = self.findings.get(i as usize) else {
+    fn finding_field_at(&self, i: usize, f: F) -> V<'a> {
+        let Some(x) = self.findings.get(i) else {
             return V::None;
         };
         match f {
             F::FRule => V::Str(x.rule),
-            F::FBehaviour => V::Str(x.behaviour.name()),
-            F::FSeverity => V::Str(x.severity.name()),
+            F::FBehaviour => named(Behaviour::NAMES, x.behaviour as usize),
+            F::FSeverity => named(Severity::NAMES, x.severity as usize),
             F::FOfficial => V::Off(x.official),
-            F::FStep => x.step.map_or(V::None, V::Step),
-            F::FEvidence => V::Lazy(Lazy::Evidence(i)),
-            F::FDate => V::Date(x.date),
+            F::FStep => x.step.map_or(V::None, |s| V::Step(s as usize)),
+            F::FEvidence => V::Evidence(i),
+            F::FDate => V::date(x.date),
             _ => V::None,
         }
     }
@@ -1504,24 +1636,25 @@ impl<'a, 'f> Env<'a, 'f> {
         let org = case.org();
         match (base, f) {
             (&V::None, _) => V::None,
-            (&V::Item(ei, ii), f) => {
-                let item = match self.event(ei).map(|e| &e.kind) {
+            (&V::Item(x), f) => {
+                let (ei, ii) = x.get();
+                let item = match self.event(ei as usize).map(|e| &e.kind) {
                     Some(EventKind::MeetingHeld { items, .. }) => items.get(ii as usize),
                     _ => None,
                 };
                 let Some(item) = item else { return V::None };
                 match f {
-                    F::ITitle => V::Str(&item.title),
+                    F::ITitle => V::Text(&item.title),
                     F::IField => item.field.as_ref().map_or(V::None, V::Field),
-                    F::ISpoke => V::Lazy(Lazy::Offs(&item.spoke)),
-                    F::ISilent => V::Lazy(Lazy::Offs(&item.silent)),
+                    F::ISpoke => V::Offs(&item.spoke),
+                    F::ISilent => V::Offs(&item.silent),
                     _ => V::None,
                 }
             }
             (&V::Off(o), f) => self.official_field(o, f),
             (&V::OwnedOff(i), f) => match f {
                 F::OId => V::OwnedOff(i),
-                _ => match self.owned.get(i as usize).and_then(|o| org.official(o)) {
+                _ => match self.owned.get(i).and_then(|o| org.official(o)) {
                     Some(x) => self.official_field(&x.id, f),
                     None => V::None,
                 },
@@ -1529,27 +1662,27 @@ impl<'a, 'f> Env<'a, 'f> {
             (&V::Unit(u), f) => match org.unit(u) {
                 None => V::None,
                 Some(unit) => match f {
-                    F::UId => V::Str(unit.id.as_str()),
-                    F::UName => V::Str(&unit.name),
+                    F::UId => V::Id(unit.id.id_text()),
+                    F::UName => V::Text(&unit.name),
                     F::UKind => V::Str(unit_kind_name(&unit.kind)),
                     F::UParent => opt_unit(unit.parent.as_ref()),
-                    F::UCollective => V::Bool(unit.collective),
+                    F::UCollective => V::bool(unit.collective),
                     _ => V::None,
                 },
             },
             (&V::Del(d), f) => match f {
-                F::DId => V::Str(d.id.as_str()),
+                F::DId => V::Id(d.id.id_text()),
                 F::DFrom => V::Off(&d.from),
                 F::DTo => V::Off(&d.to),
                 F::DMode => V::Str(signing_name(d.mode)),
-                F::DRedelegable => V::Bool(d.redelegable),
+                F::DRedelegable => V::bool(d.redelegable),
                 F::DParent => d
                     .parent
                     .as_ref()
                     .and_then(|p| org.delegation(p))
                     .map_or(V::None, V::Del),
-                F::DValidFrom => V::Date(d.valid_from),
-                F::DValidUntil => V::Date(d.valid_until),
+                F::DValidFrom => V::date(d.valid_from),
+                F::DValidUntil => V::date(d.valid_until),
                 _ => V::None,
             },
             _ => V::None,
@@ -1561,14 +1694,14 @@ impl<'a, 'f> Env<'a, 'f> {
             return V::None;
         };
         match f {
-            F::OId => V::Str(x.id.as_str()),
-            F::OName => V::Str(&x.name),
+            F::OId => V::Id(x.id.id_text()),
+            F::OName => V::Text(&x.name),
             F::OCategory => V::Str(match x.category {
-                crate::model::Category::CanBo => "can_bo",
-                crate::model::Category::CongChuc => "cong_chuc",
-                crate::model::Category::VienChuc => "vien_chuc",
+                crate::model::Category::CanBo => &"can_bo",
+                crate::model::Category::CongChuc => &"cong_chuc",
+                crate::model::Category::VienChuc => &"vien_chuc",
             }),
-            F::OPartyMember => V::Bool(x.party_member),
+            F::OPartyMember => V::bool(x.party_member),
             _ => V::None,
         }
     }
@@ -1591,25 +1724,26 @@ impl<'a, 'f> Env<'a, 'f> {
         let [a0, a1, a2, a3] = args;
         Ok(match f {
             Func::WorkingDays => match (a0, a1) {
-                (&V::Date(a), &V::Date(b)) => {
-                    V::Int(cal.working_days_between(a, b).map_err(calerr)?)
-                }
+                (&V::Date(a), &V::Date(b)) => V::Int(
+                    cal.working_days_between(a.date(), b.date())
+                        .map_err(calerr)?,
+                ),
                 _ => V::None,
             },
             Func::StoppedDays => match (a0, a1) {
-                (&V::Date(a), &V::Date(b)) => V::Int(facts.stopped_within(a, b)),
+                (&V::Date(a), &V::Date(b)) => V::Int(facts.stopped_within(a.date(), b.date())),
                 _ => V::None,
             },
             Func::AddWorkingDays => match (a0, a1) {
                 (&V::Date(d), &V::Int(n)) => {
                     let n = u32::try_from(n)
                         .map_err(|_| self.fail(format!("cannot add {n} working days")))?;
-                    V::Date(cal.add_working_days(d, n).map_err(calerr)?)
+                    V::date(cal.add_working_days(d.date(), n).map_err(calerr)?)
                 }
                 _ => V::None,
             },
             Func::IsWorkingDay => match a0 {
-                &V::Date(d) => V::Bool(cal.is_working_day(d).map_err(calerr)?),
+                &V::Date(d) => V::bool(cal.is_working_day(d.date()).map_err(calerr)?),
                 _ => V::None,
             },
             Func::HeadOf | Func::ActingHeadOf => match (a0, a1) {
@@ -1619,87 +1753,89 @@ impl<'a, 'f> Env<'a, 'f> {
                     } else {
                         Role::ActingHead
                     };
-                    org.holder(u, role, d).map_or(V::None, V::Off)
+                    org.holder(u, role, d.date()).map_or(V::None, V::Off)
                 }
                 _ => V::None,
             },
             Func::DeputyFor => match (a0, a1, a2) {
                 (&V::Unit(u), &V::Field(fl), &V::Date(d)) => {
-                    org.deputy_for(u, fl, d).map_or(V::None, V::Off)
+                    org.deputy_for(u, fl, d.date()).map_or(V::None, V::Off)
                 }
                 _ => V::None,
             },
             Func::Holds => {
                 let (o, r, u, d) = (a0, a1, a2, a3);
-                match (self.official(o), r, u, d) {
-                    (Some(o), &V::Str(role), &V::Unit(u), &V::Date(d)) => V::Bool(
-                        org.positions_of(o, d)
-                            .any(|p| &p.unit == u && role_name(p.role) == role),
+                match (self.official(o), r.text(), u, d) {
+                    (Some(o), Some(role), &V::Unit(u), &V::Date(d)) => V::bool(
+                        org.positions_of(o, d.date())
+                            .any(|p| &p.unit == u && *role_name(p.role) == role),
                     ),
-                    _ => V::Bool(false),
+                    _ => V::False,
                 }
             }
             Func::ServesIn => {
                 let (o, u, d) = (a0, a1, a2);
                 match (self.official(o), u, d) {
-                    (Some(o), &V::Unit(u), &V::Date(d)) => V::Bool(org.serves_within(o, u, d)),
-                    _ => V::Bool(false),
+                    (Some(o), &V::Unit(u), &V::Date(d)) => {
+                        V::bool(org.serves_within(o, u, d.date()))
+                    }
+                    _ => V::False,
                 }
             }
             Func::Competent => match (a0, a1) {
-                (&V::Unit(u), &V::Field(fl)) => V::Bool(org.competent(u, fl)),
-                _ => V::Bool(false),
+                (&V::Unit(u), &V::Field(fl)) => V::bool(org.competent(u, fl)),
+                _ => V::False,
             },
             Func::Within => match (a0, a1) {
-                (&V::Unit(u), &V::Unit(a)) => V::Bool(org.within(u, a)),
-                _ => V::Bool(false),
+                (&V::Unit(u), &V::Unit(a)) => V::bool(org.within(u, a)),
+                _ => V::False,
             },
             Func::SuperiorOf => match (a0, a1) {
-                (&V::Unit(a), &V::Unit(b)) => V::Bool(a != b && org.within(b, a)),
-                _ => V::Bool(false),
+                (&V::Unit(a), &V::Unit(b)) => V::bool(a != b && org.within(b, a)),
+                _ => V::False,
             },
             Func::Delegated => {
                 let (o, fl, d) = (a0, a1, a2);
                 match (self.official(o), fl, d) {
                     (Some(o), &V::Field(fl), &V::Date(d)) => {
-                        V::Bool(org.delegations_to(o, fl, d).next().is_some())
+                        V::bool(org.delegations_to(o, fl, d.date()).next().is_some())
                     }
-                    _ => V::Bool(false),
+                    _ => V::False,
                 }
             }
             Func::IsLeader => {
                 let (o, d) = (a0, a1);
                 match (self.official(o), d) {
-                    (Some(o), &V::Date(d)) => V::Bool(org.positions_of(o, d).any(|p| {
+                    (Some(o), &V::Date(d)) => V::bool(org.positions_of(o, d.date()).any(|p| {
                         matches!(
                             p.role,
                             Role::Head | Role::Deputy | Role::ActingHead | Role::OfficeHead
                         )
                     })),
-                    _ => V::Bool(false),
+                    _ => V::False,
                 }
             }
             Func::HeadOver => {
                 let (o, d) = (a0, a1);
                 match (self.official(o), d) {
-                    (Some(o), &V::Date(d)) => org.head_over(o, d).map_or(V::None, V::Off),
+                    (Some(o), &V::Date(d)) => org.head_over(o, d.date()).map_or(V::None, V::Off),
                     _ => V::None,
                 }
             }
             Func::IsHead => {
                 let (o, d) = (a0, a1);
                 match (self.official(o), d) {
-                    (Some(o), &V::Date(d)) => V::Bool(
-                        org.positions_of(o, d)
+                    (Some(o), &V::Date(d)) => V::bool(
+                        org.positions_of(o, d.date())
                             .any(|p| matches!(p.role, Role::Head | Role::ActingHead)),
                     ),
-                    _ => V::Bool(false),
+                    _ => V::False,
                 }
             }
             Func::HeadOfOfficial => {
                 let (o, d) = (a0, a1);
                 match (self.official(o), d) {
-                    (Some(o), &V::Date(d)) => org.head_for(o, d).map_or(V::None, V::Off),
+                    (Some(o), &V::Date(d)) => org.head_for(o, d.date()).map_or(V::None, V::Off),
                     _ => V::None,
                 }
             }
@@ -1707,7 +1843,7 @@ impl<'a, 'f> Env<'a, 'f> {
                 let (o, fl, d) = (a0, a1, a2);
                 match (self.official(o), fl, d) {
                     (Some(o), &V::Field(fl), &V::Date(d)) => {
-                        org.deputy_over(o, fl, d).map_or(V::None, V::Off)
+                        org.deputy_over(o, fl, d.date()).map_or(V::None, V::Off)
                     }
                     _ => V::None,
                 }
@@ -1716,7 +1852,7 @@ impl<'a, 'f> Env<'a, 'f> {
                 let (o, d) = (a0, a1);
                 match (self.official(o), d) {
                     (Some(o), &V::Date(d)) => org
-                        .managing_unit_near(o, d, Some(&facts.case.task().unit))
+                        .managing_unit_near(o, d.date(), Some(&facts.case.task().unit))
                         .map_or(V::None, V::Unit),
                     _ => V::None,
                 }
@@ -1725,10 +1861,10 @@ impl<'a, 'f> Env<'a, 'f> {
                 let (o, d) = (a0, a1);
                 match (self.official(o), d) {
                     (Some(o), &V::Date(d)) => org
-                        .positions_of(o, d)
+                        .positions_of(o, d.date())
                         .find(|p| matches!(p.role, Role::Head | Role::ActingHead))
                         .map(|p| &p.unit)
-                        .or_else(|| org.managing_unit(o, d))
+                        .or_else(|| org.managing_unit(o, d.date()))
                         .map_or(V::None, V::Unit),
                     _ => V::None,
                 }
@@ -1771,64 +1907,75 @@ impl<'a, 'f> Env<'a, 'f> {
     }
 }
 
-pub(crate) fn origin_name(o: crate::model::Origin) -> &'static str {
+/// Name `i` of `names` (a vocabulary's names, in the order of its
+/// variants), as a text value.
+fn named(names: &'static [&'static str], i: usize) -> V<'static> {
+    names.get(i).map_or(V::None, V::Str)
+}
+
+/// The name of an origin, as a text value holds it.
+pub(crate) fn origin_name(o: crate::model::Origin) -> &'static &'static str {
     use crate::model::Origin::*;
     match o {
-        CitizenDossier => "citizen_dossier",
-        CitizenPetition => "citizen_petition",
-        SuperiorDirection => "superior_direction",
-        InterAgencyRequest => "inter_agency_request",
-        SubordinateRequest => "subordinate_request",
-        OwnPlan => "own_plan",
+        CitizenDossier => &"citizen_dossier",
+        CitizenPetition => &"citizen_petition",
+        SuperiorDirection => &"superior_direction",
+        InterAgencyRequest => &"inter_agency_request",
+        SubordinateRequest => &"subordinate_request",
+        OwnPlan => &"own_plan",
     }
 }
 
-fn signing_name(m: crate::model::SigningMode) -> &'static str {
+/// The name of a signing mode, as a text value holds it.
+fn signing_name(m: crate::model::SigningMode) -> &'static &'static str {
     use crate::model::SigningMode::*;
     match m {
-        Delegation => "delegation",
-        Kt => "kt",
-        Tuq => "tuq",
-        Tl => "tl",
-        Tm => "tm",
+        Delegation => &"delegation",
+        Kt => &"kt",
+        Tuq => &"tuq",
+        Tl => &"tl",
+        Tm => &"tm",
     }
 }
 
-fn role_name(r: Role) -> &'static str {
+/// The name of a role, as a text value holds it.
+fn role_name(r: Role) -> &'static &'static str {
     match r {
-        Role::Head => "head",
-        Role::Deputy => "deputy",
-        Role::ActingHead => "acting_head",
-        Role::OfficeHead => "office_head",
-        Role::Member => "member",
-        Role::Staff => "staff",
+        Role::Head => &"head",
+        Role::Deputy => &"deputy",
+        Role::ActingHead => &"acting_head",
+        Role::OfficeHead => &"office_head",
+        Role::Member => &"member",
+        Role::Staff => &"staff",
     }
 }
 
-fn unit_kind_name(k: &crate::model::UnitKind) -> &'static str {
+/// The name of a unit's kind, as a text value holds it.
+fn unit_kind_name(k: &crate::model::UnitKind) -> &'static &'static str {
     use crate::model::UnitKind::*;
     match k {
-        PartyCommittee => "party_committee",
-        PeoplesCommittee => "peoples_committee",
-        PeoplesCouncil => "peoples_council",
-        Ministry => "ministry",
-        Department => "department",
-        Division => "division",
-        Commune => "commune",
-        PublicServiceUnit => "public_service_unit",
-        OneStopDesk => "one_stop_desk",
-        Office => "office",
-        _ => "other",
+        PartyCommittee => &"party_committee",
+        PeoplesCommittee => &"peoples_committee",
+        PeoplesCouncil => &"peoples_council",
+        Ministry => &"ministry",
+        Department => &"department",
+        Division => &"division",
+        Commune => &"commune",
+        PublicServiceUnit => &"public_service_unit",
+        OneStopDesk => &"one_stop_desk",
+        Office => &"office",
+        _ => &"other",
     }
 }
 
 /// Keeps `slot` referenced for documentation of the fixed slots.
 pub(crate) const _SLOTS: usize = slot::FIRST_LOCAL;
 
-// A value is three words: lists read in place hold a thin reference, so that
-// every node's result stays small to move.
-const _: () = assert!(std::mem::size_of::<V<'static>>() <= 24);
-const _: () = assert!(std::mem::size_of::<R<'static>>() <= 24);
+// A value is two words (see [`V`]), and so are its `Result` and `Option`,
+// which use the tag's spare values.
+const _: () = assert!(std::mem::size_of::<V<'static>>() == 16);
+const _: () = assert!(std::mem::size_of::<R<'static>>() == 16);
+const _: () = assert!(std::mem::size_of::<Option<V<'static>>>() == 16);
 
 #[cfg(test)]
 mod tests {
@@ -1839,14 +1986,14 @@ mod tests {
         let date = NaiveDate::from_ymd_opt(2024, 1, 2).unwrap_or_default();
         let text = String::from("borrowed");
         let mut v: Vec<V<'_>> = Vec::with_capacity(100);
-        v.extend([V::Str(&text), V::Date(date), V::None]);
+        v.extend([V::Text(&text), V::date(date), V::None]);
         let ptr = v.as_ptr() as usize;
         let kept: Vec<V<'static>> = recycle(v);
         assert!(kept.is_empty());
         assert_eq!(kept.capacity(), 100);
         assert_eq!(kept.as_ptr() as usize, ptr);
         let mut m: Vec<Option<V<'static>>> = Vec::with_capacity(40);
-        m.push(Some(V::Date(date)));
+        m.push(Some(V::date(date)));
         let again: Vec<Option<V<'_>>> = recycle(m);
         assert_eq!((again.len(), again.capacity()), (0, 40));
         // Storage past the limit is freed, not kept.
@@ -1859,8 +2006,8 @@ mod tests {
         let text = String::from("borrowed");
         let mut b = EnvBuffers::default();
         b.vars.reserve(16);
-        b.vars.push(V::Str(&text));
-        b.lists.extend([V::None, V::Str(&text)]);
+        b.vars.push(V::Text(&text));
+        b.lists.extend([V::None, V::Text(&text)]);
         b.memo.push(Some(V::None));
         b.owned.push(OfficialId::new("o1").unwrap());
         let kept: EnvBuffers<'static> = b.reuse();

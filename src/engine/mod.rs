@@ -732,13 +732,7 @@ impl<'p> Evaluator<'p> {
             vars: {
                 let mut v = buffers.vars;
                 v.reserve(16);
-                v.extend([
-                    V::Task,
-                    V::Lazy(eval::Lazy::AllEvents),
-                    V::Date(as_of),
-                    V::None,
-                    V::None,
-                ]);
+                v.extend([V::Task, V::AllEvents, V::date(as_of), V::None, V::None]);
                 v
             },
             findings: &[],
@@ -833,7 +827,7 @@ impl<'p> Evaluator<'p> {
         let task_ix = n_events + n_steps;
         bindings.clear();
         bindings.extend((0..n_steps).map(|i| Binding {
-            value: V::Step(i as u32),
+            value: V::Step(i),
             memo_row: Some(i * step_width),
             act_date: step_date(i),
             step: Some(i as u32),
@@ -923,7 +917,7 @@ impl<'p> Evaluator<'p> {
                 let b = match (bi as usize).checked_sub(n_events) {
                     None => {
                         event_binding = Binding {
-                            value: V::Event(bi),
+                            value: V::Event(bi as usize),
                             memo_row: None,
                             act_date: facts.event_dates.get(bi as usize).copied().unwrap_or(as_of),
                             step: facts.step_of_event(bi),
@@ -1157,7 +1151,7 @@ impl<'p> Evaluator<'p> {
                     if reads_params(xri) {
                         env.params = params.at(step_date(si));
                     }
-                    set_var(&mut env.vars, 3, V::Step(si as u32));
+                    set_var(&mut env.vars, 3, V::Step(si));
                     let official = env.own(a.official.clone());
                     set_var(&mut env.vars, 4, official);
                     match env.test_cond::<EXPLAIN>(c) {
@@ -1329,7 +1323,7 @@ impl<'p> Evaluator<'p> {
                 moved_from: None,
             });
             views.push(FindingView {
-                rule: rule.id.as_str(),
+                rule: rule.id.interned(),
                 behaviour: *behaviour,
                 severity: *severity,
                 official: &rf.official,
@@ -1491,7 +1485,7 @@ impl<'p> Evaluator<'p> {
                     .iter()
                     .enumerate()
                     .filter(|(_, f)| f.stands())
-                    .map(|(i, _)| V::Finding(i as u32)),
+                    .map(|(i, _)| V::Finding(i)),
             )
             // Only past u32::MAX list items in one evaluation is there no list.
             .unwrap_or(V::None);
@@ -1556,7 +1550,7 @@ impl<'p> Evaluator<'p> {
                     if reads_params(ri) {
                         env.params = params.at(f.act_date);
                     }
-                    set_var(&mut env.vars, 3, V::Finding(fi as u32));
+                    set_var(&mut env.vars, 3, V::Finding(fi));
                     set_var(&mut env.vars, 4, standing_list);
                 }
                 let ok = match &v.when {

@@ -96,15 +96,20 @@ impl StepKind {
     }
     /// The name of a built-in kind (`None` for [`StepKind::Other`]).
     pub fn builtin_name(&self) -> Option<&'static str> {
+        self.builtin_name_ref().copied()
+    }
+    /// [`StepKind::builtin_name`], by reference to a static string (for
+    /// the evaluator's values, which name a text by one thin reference).
+    pub(crate) fn builtin_name_ref(&self) -> Option<&'static &'static str> {
         Some(match self {
-            StepKind::Receive => "receive",
-            StepKind::Advise => "advise",
-            StepKind::Appraise => "appraise",
-            StepKind::Consult => "consult",
-            StepKind::Decide => "decide",
-            StepKind::Implement => "implement",
-            StepKind::Report => "report",
-            StepKind::ReturnResult => "return_result",
+            StepKind::Receive => &"receive",
+            StepKind::Advise => &"advise",
+            StepKind::Appraise => &"appraise",
+            StepKind::Consult => &"consult",
+            StepKind::Decide => &"decide",
+            StepKind::Implement => &"implement",
+            StepKind::Report => &"report",
+            StepKind::ReturnResult => &"return_result",
             StepKind::Other(_) => return None,
         })
     }

@@ -15,7 +15,7 @@
 //! An explained evaluation still runs the interpreter, which records the
 //! first false part of each condition as it goes.
 
-use super::{Env, Lazy, R, RuntimeError, V, compare, date_add};
+use super::{Env, R, RuntimeError, V, compare, date_add};
 use crate::policy::expr::check::{Cmp, Expr, F, Func, Lit, Node, slot};
 use crate::policy::expr::syntax::Quant;
 
@@ -221,10 +221,10 @@ where
 fn lit(l: &Lit) -> V<'static> {
     match l {
         Lit::None => V::None,
-        Lit::Bool(b) => V::Bool(*b),
+        Lit::Bool(b) => V::bool(*b),
         Lit::Int(n) => V::Int(*n),
-        Lit::Date(d) => V::Date(*d),
-        Lit::Str(s) => V::Str(crate::intern::text(s)),
+        Lit::Date(d) => V::date(*d),
+        Lit::Str(s) => V::Str(crate::intern::text_ref(s)),
     }
 }
 
@@ -343,9 +343,10 @@ where
     Rd: for<'a, 'f> Fn(&mut Env<'a, 'f>, usize) -> V<'a> + Send + Sync + 'static,
 {
     t(move |env| {
-        let same = match read(env, s) {
-            V::Str(x) => x == k,
-            x => env.eq(&x, &V::Str(k)),
+        let x = read(env, s);
+        let same = match x.text() {
+            Some(x) => x == k,
+            None => env.eq_text(&x, k),
         };
         Ok(same == eq)
     })
@@ -542,7 +543,7 @@ fn test(e: &Expr) -> T {
 fn exists_or_all(q: Quant, s: usize, src: &Expr, cond_expr: Option<&Expr>, not: bool) -> T {
     let exists = matches!(q, Quant::Exists);
     if let Node::KindEvents(k) = src.node {
-        let items = V::Lazy(Lazy::KindEvents(k));
+        let items = V::KindEvents(k);
         let cond = cond_over(s, src, cond_expr);
         return t(move |env| {
             Ok(env.exists_or_all(exists, s, items, |env| test_opt(env, cond.as_deref()))? != not)
@@ -641,7 +642,7 @@ fn one_step<'a>(
     items: &V<'a>,
     key: &EvalFn,
 ) -> Result<OneStep, RuntimeError> {
-    if !matches!(items, V::Lazy(Lazy::Steps)) {
+    if !matches!(items, V::Steps) {
         return Ok(OneStep::Walk);
     }
     let n = env.len_of(items);
@@ -728,7 +729,7 @@ fn eval(e: &Expr) -> E {
         }
         Node::KindEvents(k) => {
             let k = *k;
-            v(move |_| Ok(V::Lazy(Lazy::KindEvents(k))))
+            v(move |_| Ok(V::KindEvents(k)))
         }
         // The step's events of one kind; for any other value, what
         // `.events` of it gives (the condition tests the kind anyway).
@@ -790,7 +791,7 @@ fn eval(e: &Expr) -> E {
         | Node::In(..)
         | Node::Quant(Quant::Exists | Quant::All, ..) => {
             let c = test(e);
-            v(move |env| Ok(V::Bool(c(env)?)))
+            v(move |env| Ok(V::bool(c(env)?)))
         }
         Node::Add(a, b) | Node::Sub(a, b) => {
             let add = matches!(e.node, Node::Add(..));
@@ -858,7 +859,7 @@ fn eval(e: &Expr) -> E {
         // A count over the events of one kind: the source is a constant.
         Node::Quant(Quant::Count, s, src, cond) if let Node::KindEvents(k) = src.node => {
             let cond = cond_over(*s, src, cond.as_deref());
-            let (s, items) = (*s, V::Lazy(Lazy::KindEvents(k)));
+            let (s, items) = (*s, V::KindEvents(k));
             v(move |env| {
                 Ok(V::Int(
                     env.count(s, items, |env| test_opt(env, cond.as_deref()))?,
