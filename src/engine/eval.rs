@@ -1982,6 +1982,84 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_form_of_value_is_a_list_or_a_text_as_it_should() {
+        let text = String::from("borrowed");
+        let id = smol_str::SmolStr::new("an-id");
+        let literal: Box<str> = Box::from("lit");
+        let (offs, units, strs) = (Vec::new(), Vec::new(), Vec::new());
+        let official = OfficialId::new("o1").unwrap();
+        let unit = UnitId::new("u1").unwrap();
+        let field = Field::new("land").unwrap();
+        let date = NaiveDate::from_ymd_opt(2024, 12, 31).unwrap_or_default();
+        // Every form of value: (value, whether it is a list, its text).
+        let each = [
+            (V::None, false, None),
+            (V::False, false, None),
+            (V::True, false, None),
+            (V::Int(7), false, None),
+            (V::date(date), false, None),
+            (V::Str(&"name"), false, Some("name")),
+            (V::Text(&text), false, Some("borrowed")),
+            (V::Id(&id), false, Some("an-id")),
+            (V::Literal(&literal), false, Some("lit")),
+            (V::Off(&official), false, None),
+            (V::OwnedOff(0), false, None),
+            (V::Unit(&unit), false, None),
+            (V::Field(&field), false, None),
+            (V::Step(1), false, None),
+            (V::Event(2), false, None),
+            (V::Finding(3), false, None),
+            (V::Task, false, None),
+            (V::Item(Pair::new(1, 2)), false, None),
+            (V::List(Pair::new(0, 0)), true, None),
+            (V::Empty, true, None),
+            (V::AllEvents, true, None),
+            (V::KindEvents(0), true, None),
+            (V::StepEvents(0), true, None),
+            (V::StepKindEvents(Pair::new(0, 0)), true, None),
+            (V::Steps, true, None),
+            (V::Items(Pair::new(0, 0)), true, None),
+            (V::Evidence(0), true, None),
+            (V::Offs(&offs), true, None),
+            (V::Units(&units), true, None),
+            (V::Strs(&strs), true, None),
+        ];
+        for (v, list, t) in each {
+            assert_eq!(Env::is_list(&v), list, "{v:?}");
+            assert_eq!(v.text(), t, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn days_order_as_their_dates_and_give_them_back() {
+        let mut dates = Vec::new();
+        for year in [-44, 1, 1999, 2000, 2023, 2024, 2100, 9999] {
+            for (m, d) in [
+                (1, 1),
+                (2, 28),
+                (2, 29),
+                (3, 1),
+                (6, 30),
+                (12, 30),
+                (12, 31),
+            ] {
+                if let Some(date) = NaiveDate::from_ymd_opt(year, m, d) {
+                    dates.push(date);
+                }
+            }
+        }
+        for &a in &dates {
+            assert_eq!(Day::of(a).date(), a);
+            for &b in &dates {
+                assert_eq!(Day::of(a).cmp(&Day::of(b)), a.cmp(&b), "{a} {b}");
+            }
+        }
+        for (a, b) in [(0, 0), (1, u32::MAX), (u32::MAX, 1), (7, 9)] {
+            assert_eq!(Pair::new(a, b).get(), (a, b));
+        }
+    }
+
+    #[test]
     fn recycled_vectors_keep_their_storage_and_no_items() {
         let date = NaiveDate::from_ymd_opt(2024, 1, 2).unwrap_or_default();
         let text = String::from("borrowed");
