@@ -15,6 +15,15 @@ before it (a store-forwarding stall: a wide load over several narrower
 stores still in flight), or after a mispredicted branch. The disassembly
 around it (`objdump -d --start-address=…`) tells which.
 
+A wait the core overlaps with other work costs less than its samples:
+the twenty-seventh round built the three lists' new items in place
+(entries, raw findings, consequences), which took their waits (5 % of
+the samples) out of the profile and no time out of the runs; it made the
+condition evaluator's value two words, returned in registers, which took
+out the waits after every compiled part's return (about 10 % of the
+samples) and 11 % of the engine's time (`benches/HISTORY.md`). Count the
+samples, then time the change.
+
 usage (from the repository root, after `cargo bench --bench bound --no-run`;
 needs `perf`, from Debian's linux-perf):
     python3 benches/tools/wall_profile.py FORM/N [REPS] [TOP]
