@@ -691,28 +691,21 @@ impl<'a, 'f> Env<'a, 'f> {
                 return self.official(a) == self.official(b);
             }
             (V::Unit(x), V::Unit(y)) => return x == y,
-            (
-                V::None,
-                V::Off(_)
-                | V::Unit(_)
-                | V::Str(_)
-                | V::Text(_)
-                | V::Id(_)
-                | V::Literal(_)
-                | V::Int(_)
-                | V::Date(_),
-            )
-            | (
-                V::Off(_)
-                | V::Unit(_)
-                | V::Str(_)
-                | V::Text(_)
-                | V::Id(_)
-                | V::Literal(_)
-                | V::Int(_)
-                | V::Date(_),
-                V::None,
-            ) => {
+            // `none` against an official, a unit, a text, a number or a
+            // date: unequal, without the walks below.
+            (V::None, x) | (x, V::None)
+                if matches!(
+                    x,
+                    V::Off(_)
+                        | V::Unit(_)
+                        | V::Str(_)
+                        | V::Text(_)
+                        | V::Id(_)
+                        | V::Literal(_)
+                        | V::Int(_)
+                        | V::Date(_)
+                ) =>
+            {
                 return false;
             }
             _ => {}
