@@ -1032,6 +1032,21 @@ fn check_need_seen(what: &str, held: &NeedSeen, failed: &NeedSeen) {
     assert!(failed.contains(&(5, 0, 0)), "{what}: {failed:?}");
 }
 
+/// The bundled policy with a rule of `kind` for each of
+/// [`unbound_need_whens`], named `zz.{tag}_{i}_{f}_{k}`, whose fields are
+/// `fields(when)`.
+fn with_need_rules(tag: &str, kind: &str, fields: impl Fn(&str) -> String) -> Policy {
+    let mut rules = String::new();
+    for (i, f, k, when) in unbound_need_whens() {
+        rules += &extra_rule(&format!("zz.{tag}_{i}_{f}_{k}"), kind, &fields(&when));
+    }
+    Policy::from_toml_str(
+        &format!("{BUNDLED_2023}{ZZ_CUT}{rules}"),
+        &format!("{tag}.toml"),
+    )
+    .unwrap()
+}
+
 /// Exceptions whose `when` needs an event of a kind ([`unbound_need_whens`]),
 /// on findings and on accountability entries: without an explanation, one
 /// the task has no event of is not tested and does not apply. Every check
@@ -1040,16 +1055,9 @@ fn check_need_seen(what: &str, held: &NeedSeen, failed: &NeedSeen) {
 #[test]
 fn exceptions_that_need_an_event_kind_give_what_the_interpreter_gives() {
     let defeats = "[\"acc.assignee\", \"avoid.no_proposal\", \"avoid.proposal_without_recommendation\", \"avoid.idle\", \"avoid.non_decision\", \"avoid.no_follow_up\"]";
-    let mut rules = String::new();
-    for (i, f, k, when) in unbound_need_whens() {
-        rules += &extra_rule(
-            &format!("zz.exc_{i}_{f}_{k}"),
-            "exception",
-            &format!("defeats = {defeats}\nwhen = {when:?}\n"),
-        );
-    }
-    let policy =
-        Policy::from_toml_str(&format!("{BUNDLED_2023}{ZZ_CUT}{rules}"), "exc.toml").unwrap();
+    let policy = with_need_rules("exc", "exception", |when| {
+        format!("defeats = {defeats}\nwhen = {when:?}\n")
+    });
     let (mut held, mut failed) = (NeedSeen::new(), NeedSeen::new());
     let mut defeated_entries = NeedSeen::new();
     let compared = each_answer(&policy, 40, 3, &[120, 800], |off| {
@@ -1083,16 +1091,9 @@ fn exceptions_that_need_an_event_kind_give_what_the_interpreter_gives() {
 /// ([`unbound_need_whens`]), likewise.
 #[test]
 fn consequences_that_need_an_event_kind_give_what_the_interpreter_gives() {
-    let mut rules = String::new();
-    for (i, f, k, when) in unbound_need_whens() {
-        rules += &extra_rule(
-            &format!("zz.csq_{i}_{f}_{k}"),
-            "consequence",
-            &format!("when = {when:?}\nmeasure = \"reminder\"\n"),
-        );
-    }
-    let policy =
-        Policy::from_toml_str(&format!("{BUNDLED_2023}{ZZ_CUT}{rules}"), "csq.toml").unwrap();
+    let policy = with_need_rules("csq", "consequence", |when| {
+        format!("when = {when:?}\nmeasure = \"reminder\"\n")
+    });
     let (mut held, mut failed) = (NeedSeen::new(), NeedSeen::new());
     let compared = each_answer(&policy, 40, 3, &[120, 800], |off| {
         held.extend(
