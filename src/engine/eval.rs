@@ -1853,12 +1853,14 @@ impl<'a, 'f> Env<'a, 'f> {
             Func::LedUnit => {
                 let (o, d) = (a0, a1);
                 match (self.official(o), d) {
-                    (Some(o), &V::Date(d)) => org
-                        .positions_of(o, d.date())
-                        .find(|p| matches!(p.role, Role::Head | Role::ActingHead))
-                        .map(|p| &p.unit)
-                        .or_else(|| org.managing_unit(o, d.date()))
-                        .map_or(V::None, V::Unit),
+                    (Some(o), &V::Date(d)) => {
+                        let d = d.date();
+                        org.positions_of(o, d)
+                            .find(|p| matches!(p.role, Role::Head | Role::ActingHead))
+                            .map(|p| &p.unit)
+                            .or_else(|| org.managing_unit(o, d))
+                            .map_or(V::None, V::Unit)
+                    }
                     _ => V::None,
                 }
             }
